@@ -1,0 +1,373 @@
+"""Read a library repository into one validated :class:`~shelfpost.model.Library`.
+
+Each file is read once. A file with problems is reported (every problem, with
+its line) and left out of the snapshot; it never stops the other files from
+loading. Cross-file checks (slugs, links, images) run last, in
+:mod:`shelfpost.checks`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import checks
+from .bodyscan import scan_body
+from .model import Author, Config, Event, Library, Page, Post, PostType, SiteConfig
+from .problems import Problem, Severity
+from .schema import Context, Reporter, Validated
+from .schemas import AuthorsFile, ConfigFile, PageFrontMatter, PostFrontMatter
+from .yamlnodes import Pos, YamlSyntaxError, compose
+
+CONFIG_FILE = "shelfpost.yml"
+AUTHORS_FILE = "content/authors.yml"
+POSTS_DIR = "content/posts"
+PAGES_DIR = "content/pages"
+MEDIA_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"})
+
+POST_NAME_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})-(?P<slug>.+)\.md$")
+FENCE_LINE_RE = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
+
+DEFAULT_TYPES = {
+    "news": PostType("news", "News", "news"),
+    "resource": PostType("resource", "Resources", "resources"),
+    "event": PostType("event", "Events", "events", events=True),
+}
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` is not a safe URL path segment, or ``None`` if it is.
+
+    Letters and digits of any script are allowed (Chinese slugs work), joined by
+    single hyphens; ASCII must be lower case so URLs do not differ by case only.
+    """
+    if not slug:
+        return "the slug is empty"
+    if ".." in slug or "/" in slug or "\\" in slug:
+        return f"slug {slug!r} holds '..' or a slash: use letters, digits and hyphens"
+    if unicodedata.normalize("NFC", slug) != slug:
+        return f"slug {slug!r} is not in Unicode NFC form: retype it"
+    if len(slug) > 80:
+        return f"slug {slug!r} is {len(slug)} characters long; at most 80"
+    for ch in slug:
+        if ch == "-" or ch.isdigit() or (ch.isalpha() and not ("A" <= ch <= "Z")):
+            continue
+        if "A" <= ch <= "Z":
+            return f"slug {slug!r} has upper-case letters: use lower case"
+        return f"slug {slug!r} holds {ch!r}: use only letters, digits and single hyphens"
+    if slug.startswith("-") or slug.endswith("-") or "--" in slug:
+        return f"slug {slug!r} must not start or end with a hyphen or hold two in a row"
+    return None
+
+
+# ---------------------------------------------------------------------------------
+# Reading files
+
+
+def read_text(path: Path, rel: str, rep: Reporter) -> str | None:
+    """The file as text (UTF-8, BOM dropped, newlines normalised), or ``None``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        rep.error(Pos(1, 1), f"cannot read the file: {exc.strerror}", "io")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        rep.error(Pos(line, col), f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the "
+                  "file as UTF-8 (in most editors: Save with Encoding > UTF-8)", "encoding")
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, rep: Reporter) -> tuple[str, int, str, int] | None:
+    """``(yaml, yaml_line_offset, body, body_first_line)`` or ``None`` after reporting.
+
+    python-frontmatter returns empty metadata for an unclosed block without a
+    word, so the split is done here, where a missing fence can be reported.
+    """
+    first = FENCE_LINE_RE.match(text)
+    if not first:
+        rep.error(Pos(1, 1), "must start with front matter: a line '---', the keys (title, "
+                  "publish_at, ...), then a closing '---'", "front-matter-missing")
+        return None
+    second = FENCE_LINE_RE.search(text, first.end())
+    if not second:
+        rep.error(Pos(1, 1), "the front matter opened here is never closed: add a line '---' "
+                  "after the last key", "front-matter-unclosed")
+        return None
+    yaml_text = text[first.end() + 1 : second.start()]
+    body_start = min(second.end() + 1, len(text))
+    body_line = text.count("\n", 0, body_start) + 1
+    return yaml_text, 1, text[body_start:], body_line
+
+
+def read_yaml(path: Path, rel: str, rep: Reporter) -> Any:
+    """The YAML node graph of a whole-YAML file; ``False`` when it could not be read."""
+    text = read_text(path, rel, rep)
+    if text is None:
+        return False
+    try:
+        return compose(text)
+    except YamlSyntaxError as exc:
+        rep.error(exc.pos, exc.message, "yaml-syntax")
+        return False
+
+
+def walk(root: Path, folder: str, rep_for: dict[str, Reporter]) -> Iterator[tuple[str, Path]]:
+    """Regular files under ``folder`` (sorted), refusing symbolic links.
+
+    A symlink could make a post out of any file on the machine running the build
+    (``/etc/passwd``, a token file), so links are reported and skipped.
+    """
+    base = root / folder
+    if not base.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames.sort()
+        here = Path(dirpath)
+        for name in sorted(dirnames + filenames):
+            full = here / name
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink():
+                rep_for.setdefault(rel, Reporter(rel)).error(
+                    Pos(1, 1), "is a symbolic link: shelfpost reads only regular files; replace "
+                    "the link with the file itself", "symlink")
+                if name in dirnames:
+                    dirnames.remove(name)
+                continue
+            if name in filenames and not name.startswith("."):
+                yield rel, full
+
+
+# ---------------------------------------------------------------------------------
+# Config and authors
+
+
+def load_config(root: Path, rep: Reporter) -> Config | None:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        rep.error(Pos(1, 1), f"{CONFIG_FILE} is missing: shelfpost needs the library's name, "
+                  "site_url, language and timezone there (see README)", "config-missing")
+        return None
+    node = read_yaml(path, CONFIG_FILE, rep)
+    if node is False:
+        return None
+    data = ConfigFile.validate(node, Context(), rep, label=CONFIG_FILE)
+    if data is None or not data.complete:
+        return None
+    lib = data["library"]
+    types: dict[str, PostType] = dict(DEFAULT_TYPES)
+    if data["types"]:
+        types = {
+            tid: PostType(tid, t["label"], t["path"], bool(t["events"]), t["description"])
+            for tid, t in data["types"].items()
+        }
+    paths: dict[str, str] = {}
+    for t in types.values():
+        if t.path in paths:
+            rep.error(data.mark("types"), f"types: {t.id} and {paths[t.path]} share the path "
+                      f"{t.path!r}: give each type its own", "config")
+        paths[t.path] = t.id
+    site = data["site"]
+    site_cfg = SiteConfig(**site.values) if site is not None else SiteConfig()
+    return Config(
+        name=lib["name"],
+        site_url=lib["site_url"],
+        language=lib["language"],
+        timezone=ZoneInfo(lib["timezone"]),
+        timezone_name=lib["timezone"],
+        description=lib["description"],
+        types=MappingProxyType(types),
+        site=site_cfg,
+    )
+
+
+def load_authors(root: Path, reporters: dict[str, Reporter]) -> dict[str, Author]:
+    path = root / AUTHORS_FILE
+    if not path.is_file():
+        return {}
+    rep = reporters.setdefault(AUTHORS_FILE, Reporter(AUTHORS_FILE))
+    node = read_yaml(path, AUTHORS_FILE, rep)
+    if node is False:
+        return {}
+    data = AuthorsFile.validate(node, Context(), rep, label=AUTHORS_FILE)
+    if data is None:
+        return {}
+    return {aid: Author(aid, a["name"], a["role"]) for aid, a in data["authors"].items() if a}
+
+
+# ---------------------------------------------------------------------------------
+# Posts and pages
+
+
+def _front_matter(path: Path, rel: str, rep: Reporter, schema: type[Any], ctx: Context
+                  ) -> tuple[Validated | None, str, int] | None:
+    """Front matter (possibly incomplete) and body; ``None`` when there is no body to check."""
+    text = read_text(path, rel, rep)
+    if text is None:
+        return None
+    parts = split_front_matter(text, rep)
+    if parts is None:
+        return None
+    yaml_text, offset, body, body_line = parts
+    try:
+        node = compose(yaml_text, line_offset=offset)
+    except YamlSyntaxError as exc:
+        rep.error(exc.pos, exc.message, "yaml-syntax")
+        return None, body, body_line
+    rep.line_offset = offset
+    data = schema.validate(node, ctx, rep, at=Pos(1, 1), label="the front matter")
+    return data, body, body_line
+
+
+def _scan(body: str, body_line: int, rep: Reporter) -> tuple[list[Any], bool]:
+    links, findings = scan_body(body, body_line)
+    for f in findings:
+        rep.error(f.pos, f.message, f.code)
+    return links, not findings
+
+
+def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context) -> Post | None:
+    """One post, or ``None`` after reporting every problem it has."""
+    name = POST_NAME_RE.match(path.name)
+    if not name:
+        rep.error(Pos(1, 1), "post file names look like YYYY-MM-DD-slug.md (e.g. "
+                  "2026-12-01-winter-hours.md): rename the file", "post-name")
+        return None
+    slug = name["slug"]
+    problem = slug_problem(slug)
+    if problem:
+        rep.error(Pos(1, 1), f"{problem} (the slug is the file name after the date)", "slug")
+    if path.parent.name != name["year"]:
+        rep.error(Pos(1, 1), f"posts of {name['year']} live in {POSTS_DIR}/{name['year']}/: "
+                  "move the file", "post-folder", Severity.WARNING)
+    loaded = _front_matter(path, rel, rep, PostFrontMatter, ctx)
+    if loaded is None:
+        return None
+    data, body, body_line = loaded
+    links, ok = _scan(body, body_line, rep)
+    if data is None:
+        return None
+    ok = ok and data.complete and problem is None
+
+    image, image_alt = data.get("image"), data.get("image_alt")
+    if image and not image_alt and "image_alt" not in data.marks:
+        rep.error(data.mark("image"), "image_alt: required when an image is given: describe "
+                  "what the image shows for people who cannot see it", "image-alt")
+        ok = False
+    if image_alt and not image and "image" not in data.marks:
+        rep.error(data.mark("image_alt"), "image_alt is set but there is no image: add `image:` "
+                  "or remove image_alt", "image-alt", Severity.WARNING)
+
+    event = None
+    block = data.get("event")
+    ptype = config.types.get(data.get("type", ""))
+    if ptype is not None and ptype.events and "event" not in data.marks:
+        rep.error(data.mark("type"), f"type: {ptype.id} posts need an `event:` block with start, "
+                  "end and location", "event-missing")
+        ok = False
+    elif ptype is not None and block is not None and not ptype.events:
+        rep.error(data.mark("event"), f"event: only event posts carry an event block, and this "
+                  f"is a {ptype.id} post: remove the block or change the type", "event-type")
+        ok = False
+    elif block is not None and block.complete:
+        if block["end"] <= block["start"]:
+            rep.error(data.mark("event.end"), "event.end must be after event.start "
+                      f"({block['start']:%Y-%m-%d %H:%M})", "event-end")
+            ok = False
+        else:
+            event = Event(block["start"], block["end"], block["location"], block["registration_url"])
+    if not ok or ptype is None:
+        return None
+    return Post(
+        path=rel,
+        slug=slug,
+        title=data["title"],
+        summary=data["summary"],
+        body=body,
+        body_line=body_line,
+        links=tuple(links),
+        marks=MappingProxyType(dict(data.marks)),
+        publish_at=data["publish_at"],
+        type=ptype.id,
+        tags=data["tags"],
+        authors=data["authors"],
+        original=data["original"],
+        image=checks.resolve_target(rel, image) if image else None,
+        image_alt=image_alt,
+        channels=data["channels"],
+        partners=data["partners"],
+        draft=data["draft"],
+        lang=data["lang"],
+        updated=data["updated"],
+        event=event,
+    )
+
+
+def load_page(path: Path, rel: str, rep: Reporter, ctx: Context) -> Page | None:
+    slug = path.stem
+    problem = slug_problem(slug)
+    if problem:
+        rep.error(Pos(1, 1), f"{problem} (the page's slug is its file name)", "slug")
+    loaded = _front_matter(path, rel, rep, PageFrontMatter, ctx)
+    if loaded is None:
+        return None
+    data, body, body_line = loaded
+    links, ok = _scan(body, body_line, rep)
+    if data is None or not data.complete or not ok or problem or data["draft"]:
+        return None
+    return Page(path=rel, slug=slug, title=data["title"], summary=data["summary"], body=body,
+                body_line=body_line, links=tuple(links), marks=MappingProxyType(dict(data.marks)),
+                order=data["order"], nav=data["nav"])
+
+
+def load_library(root: Path | str) -> Library:
+    """Load and check everything under ``root``; never raises for bad content."""
+    root = Path(root).resolve()
+    reporters: dict[str, Reporter] = {}
+    config_rep = reporters.setdefault(CONFIG_FILE, Reporter(CONFIG_FILE))
+    config = load_config(root, config_rep)
+    if config is None:
+        return Library(root, None, problems=_collect(reporters))
+
+    ctx = Context(timezone=config.timezone, choices={"type": list(config.types)})
+    authors = load_authors(root, reporters)
+
+    # Phase 1: every file on its own.
+    posts: list[Post] = []
+    pages: list[Page] = []
+    media: set[str] = set()
+    files: set[str] = set()
+    for rel, path in walk(root, "content", reporters):
+        files.add(rel)
+        rep = reporters.setdefault(rel, Reporter(rel))
+        if rel.startswith(POSTS_DIR + "/") and rel.endswith(".md"):
+            post = load_post(path, rel, rep, config, ctx)
+            if post is not None:
+                posts.append(post)
+        elif rel.startswith(PAGES_DIR + "/") and rel.endswith(".md"):
+            page = load_page(path, rel, rep, ctx)
+            if page is not None:
+                pages.append(page)
+        elif path.suffix.lower() in MEDIA_EXTENSIONS:
+            media.add(rel)
+
+    # Phase 2: what files say about each other.
+    library = Library(root, config, tuple(posts), tuple(pages), MappingProxyType(authors),
+                      frozenset(media), frozenset(files))
+    cross = checks.cross_check(library)
+    return checks.without_broken(library, _collect(reporters) + cross)
+
+
+def _collect(reporters: dict[str, Reporter]) -> list[Problem]:
+    return [p for rep in reporters.values() for p in rep.problems]

@@ -1,0 +1,166 @@
+"""The content model: one immutable snapshot of a library repository.
+
+Everything below the CLI works on a :class:`Library` loaded once by
+:func:`shelfpost.loader.load_library`; no later stage reads the files again. The
+model imports nothing from the CLI, the renderers or any platform adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from types import MappingProxyType
+
+from .problems import Problem
+from .yamlnodes import Pos
+
+EMPTY: Mapping[str, Pos] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class PostType:
+    """A kind of post (news, resource, event, or one a library adds in its config)."""
+
+    id: str
+    label: str
+    path: str
+    events: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    engine: str = "mkdocs"
+    latest: int = 10
+    page_size: int = 20
+    feed_entries: int = 50
+    date_format: str = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The library's settings from ``shelfpost.yml``, set once for every stage."""
+
+    name: str
+    site_url: str
+    language: str
+    timezone: tzinfo
+    timezone_name: str
+    description: str = ""
+    types: Mapping[str, PostType] = field(default_factory=dict)
+    site: SiteConfig = field(default_factory=SiteConfig)
+
+    @property
+    def base_url(self) -> str:
+        return self.site_url if self.site_url.endswith("/") else self.site_url + "/"
+
+
+@dataclass(frozen=True)
+class Author:
+    id: str
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """When and where an event post's event happens."""
+
+    start: datetime
+    end: datetime
+    location: str
+    registration_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image in a Markdown body, with the span of its target in the body."""
+
+    kind: str  # "link" | "image"
+    target: str
+    start: int  # span of the target in the body
+    end: int
+    pos: Pos
+    text: str = ""  # link text, or an image's alt text
+    outer: tuple[int, int] = (0, 0)  # span of the whole construct; (0, 0) for definitions
+
+
+@dataclass(frozen=True)
+class Document:
+    """What posts and pages share: a Markdown file with front matter."""
+
+    path: str  # relative to the library root, forward slashes
+    slug: str
+    title: str
+    summary: str
+    body: str
+    body_line: int  # the file line on which the body starts
+    links: tuple[Link, ...] = ()
+    marks: Mapping[str, Pos] = field(default_factory=lambda: EMPTY)
+
+    def mark(self, key: str) -> Pos:
+        return self.marks.get(key, Pos(1, 1))
+
+
+@dataclass(frozen=True)
+class Post(Document):
+    """One post: ``content/posts/YYYY/YYYY-MM-DD-slug.md``."""
+
+    publish_at: datetime = datetime.min
+    type: str = "news"
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    original: bool = True
+    image: str | None = None  # resolved, relative to content/
+    image_alt: str | None = None
+    channels: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    draft: bool = False
+    lang: str | None = None
+    updated: datetime | None = None
+    event: Event | None = None
+
+    def is_live(self, now: datetime) -> bool:
+        """Due and not a draft: the only posts any public output may show."""
+        return not self.draft and self.publish_at <= now
+
+    @property
+    def last_modified(self) -> datetime:
+        return max(self.publish_at, self.updated or self.publish_at)
+
+
+@dataclass(frozen=True)
+class Page(Document):
+    """A standing page from ``content/pages/`` (about, handbook, ...)."""
+
+    order: int = 100
+    nav: bool = True
+
+
+@dataclass(frozen=True)
+class Library:
+    """The snapshot: every valid file, plus every problem found while loading."""
+
+    root: Path
+    config: Config | None
+    posts: tuple[Post, ...] = ()
+    pages: tuple[Page, ...] = ()
+    authors: Mapping[str, Author] = field(default_factory=dict)
+    media: frozenset[str] = frozenset()  # images under content/ that outputs may copy
+    files: frozenset[str] = frozenset()  # every regular file under content/
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+    def post_by_path(self) -> dict[str, Post]:
+        return {p.path: p for p in self.posts}
+
+    def live_posts(self, now: datetime) -> list[Post]:
+        """Live posts, newest first (ties broken by path, so order is stable)."""
+        live = [p for p in self.posts if p.is_live(now)]
+        live.sort(key=lambda p: (p.publish_at, p.path), reverse=True)
+        return live

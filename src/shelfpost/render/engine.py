@@ -1,0 +1,177 @@
+"""The one step that hands the docs tree to a site engine.
+
+The library's ``mkdocs.yml`` holds the look of the site (theme, palette,
+features, Markdown extensions). shelfpost copies it into the build folder, sets
+the keys it owns (name, URL, language, folders, navigation), and runs the engine
+as a separate process: ``mkdocs build`` or ``zensical build``, both reading the
+same file. No plugin, no MkDocs internals: switching engines is one setting.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..model import Library
+from ..problems import Problem, ShelfpostError
+from ..yamlnodes import MappingNode, Pos, YamlSyntaxError, compose
+from .feeds import FeedFile
+
+MKDOCS_FILE = "mkdocs.yml"
+#: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
+OWNED_KEYS = ("site_name", "site_url", "docs_dir", "site_dir", "nav", "use_directory_urls")
+
+
+class Tagged:
+    """A YAML value with a tag shelfpost does not interpret (``!!python/name:...``)."""
+
+    def __init__(self, tag: str, value: Any) -> None:
+        self.tag, self.value = tag, value
+
+
+class _KeepTagsLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        return Tagged(tag, loader.construct_scalar(node))
+    if isinstance(node, yaml.SequenceNode):
+        return Tagged(tag, loader.construct_sequence(node, deep=True))
+    return Tagged(tag, loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+
+
+_KeepTagsLoader.add_multi_constructor("!", _construct_tagged)
+_KeepTagsLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+
+
+class _KeepTagsDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+_KeepTagsDumper.add_representer(Tagged, _represent_tagged)
+
+
+def read_mkdocs_config(root: Path) -> dict[str, Any]:
+    """The library's mkdocs.yml, refusing keys shelfpost owns (with their line)."""
+    path = root / MKDOCS_FILE
+    if not path.is_file():
+        return {"theme": {"name": "material"}}
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    try:
+        node = compose(text.replace("!!python/", "!python-"))  # positions only; tags ignored
+    except YamlSyntaxError as exc:
+        raise ShelfpostError([Problem(MKDOCS_FILE, exc.pos.line, exc.pos.column, exc.message,
+                                      "yaml-syntax")]) from None
+    if isinstance(node, MappingNode):
+        for knode, _ in node.value:
+            if knode.value in OWNED_KEYS:
+                pos = Pos(knode.start_mark.line + 1, knode.start_mark.column + 1)
+                problems.append(Problem(MKDOCS_FILE, pos.line, pos.column,
+                                        f"{knode.value}: shelfpost sets this from shelfpost.yml and "
+                                        "the content: remove it here", "mkdocs-owned-key"))
+    if problems:
+        raise ShelfpostError(problems)
+    data = yaml.load(text, Loader=_KeepTagsLoader)  # noqa: S506 - tags are kept as data only
+    return data if isinstance(data, dict) else {}
+
+
+def _nav_title(label: str) -> str:
+    return label
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    config_file: Path
+    site_dir: Path
+    command: Sequence[str]
+
+
+def engine_config(library: Library, docs_dir: Path, site_dir: Path, overrides: Path,
+                  nav: list[Any], feeds: Sequence[FeedFile], stylesheet: str) -> dict[str, Any]:
+    assert library.config is not None
+    cfg = library.config
+    data = read_mkdocs_config(library.root)
+    theme = data.get("theme") or {}
+    if isinstance(theme, str):
+        theme = {"name": theme}
+    if theme.get("custom_dir"):
+        raise ShelfpostError([Problem(MKDOCS_FILE, 1, 1, "theme.custom_dir: put template "
+                                      "overrides in templates/site/ instead; shelfpost sets the "
+                                      "folder", "mkdocs-owned-key")])
+    theme.setdefault("name", "material")
+    theme["language"] = cfg.language
+    theme["custom_dir"] = str(overrides)
+    extra = dict(data.get("extra") or {})
+    extra["shelfpost_feeds"] = [
+        {"type": f.mime, "title": f.title, "href": cfg.base_url + f.path} for f in feeds
+    ]
+    extra_css = list(data.get("extra_css") or [])
+    if stylesheet not in extra_css:
+        extra_css.append(stylesheet)
+    data.update(
+        site_name=cfg.name,
+        site_url=cfg.base_url,
+        site_description=data.get("site_description") or cfg.description or cfg.name,
+        docs_dir=str(docs_dir),
+        site_dir=str(site_dir),
+        use_directory_urls=True,
+        theme=theme,
+        nav=nav,
+        extra=extra,
+        extra_css=extra_css,
+    )
+    # Posts, lists and tag pages are reached through links, not the sidebar: with
+    # every post in the navigation the build turns quadratic in the post count.
+    data.setdefault("not_in_nav", "/posts/\n/tags/\n/archive/*/\n/*/page/\n")
+    data.setdefault("validation", {"omitted_files": "ignore", "absolute_links": "ignore",
+                                   "unrecognized_links": "ignore"})
+    return data
+
+
+def write_engine_config(data: dict[str, Any], path: Path) -> None:
+    path.write_text(yaml.dump(data, Dumper=_KeepTagsDumper, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+
+
+def engine_command(engine: str, config_file: Path) -> list[str]:
+    if engine == "zensical":
+        exe = Path(sys.executable).parent / "zensical"
+        return [str(exe) if exe.exists() else "zensical", "build", "--clean", "-f", str(config_file)]
+    return [sys.executable, "-m", "mkdocs", "build", "--clean", "--config-file", str(config_file)]
+
+
+def run_engine(engine: str, config_file: Path, site_dir: Path, verbose: bool = False) -> str:
+    """Run the engine; raise with its output when it fails. Returns its log."""
+    command = engine_command(engine, config_file)
+    env = dict(os.environ)
+    env.setdefault("PYTHONIOENCODING", "utf-8")
+    if engine == "zensical" and not Path(command[0]).exists() and shutil.which("zensical") is None:
+        raise ShelfpostError([Problem("shelfpost.yml", 1, 1, "site.engine is zensical but "
+                                      "zensical is not installed: pip install zensical", "engine")])
+    result = subprocess.run(command, cwd=config_file.parent, env=env, capture_output=True,
+                            text=True, check=False)
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise ShelfpostError([Problem(MKDOCS_FILE, 1, 1, f"the {engine} build failed "
+                                      f"(exit {result.returncode}):\n{log.strip()[-4000:]}",
+                                      "engine")])
+    return log

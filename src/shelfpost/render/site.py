@@ -1,0 +1,279 @@
+"""Generate the plain docs tree the site engine turns into HTML.
+
+Gather first, write second (as mkdocs' own build does): :func:`render_docs`
+returns a :class:`Tree` of every file, refusing to produce one path twice, and
+only then is anything written. The tree holds only what ``now`` allows: posts
+that are live (plus drafts and scheduled posts, bannered, in preview), and only
+the media those posts use, so nothing unpublished leaks through any output.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from ..bodyscan import splice, url_scheme
+from ..checks import CONTENT, resolve_target
+from ..model import Document, Library, Page, Post
+from .text import doc_url, escape, local, relative, relative_url, strings_for, tag_slug
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
+LIBRARY_TEMPLATES = "templates/site"
+STYLESHEET = "assets/shelfpost.css"
+CSS = """\
+.shelfpost-meta { color: var(--md-default-fg-color--light); font-size: .8rem; }
+.shelfpost-banner { border-left: .2rem solid var(--md-warning-fg-color, #ff9100); padding: .4rem .8rem; }
+.shelfpost-image img { max-width: 100%; height: auto; }
+.shelfpost-event dt { font-weight: 700; }
+.shelfpost-event dd { margin: 0 0 .4rem 0; }
+@media print { .shelfpost-event, .shelfpost-meta { color: #000; } }
+"""
+
+
+class DuplicateOutput(Exception):
+    """Two things wanted to write one path (pelican's ``_open_w`` guard)."""
+
+
+@dataclass
+class Tree:
+    """Every file of the docs tree: generated text or a source file to copy."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    copies: dict[str, Path] = field(default_factory=dict)
+
+    def add(self, path: str, text: str) -> None:
+        if path in self.texts or path in self.copies:
+            raise DuplicateOutput(f"{path} would be written twice (two things share one URL)")
+        self.texts[path] = text
+
+    def copy(self, path: str, source: Path) -> None:
+        if path in self.copies and self.copies[path] == source:
+            return
+        if path in self.texts or path in self.copies:
+            raise DuplicateOutput(f"{path} would be written twice")
+        self.copies[path] = source
+
+    def write(self, dest: Path) -> None:
+        if dest.exists():
+            shutil.rmtree(dest)
+        for path, text in sorted(self.texts.items()):
+            target = dest / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        for path, source in sorted(self.copies.items()):
+            target = dest / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+@dataclass(frozen=True)
+class Entry:
+    post: Post
+    url: Markup
+    label: str
+
+
+def post_doc(post: Post) -> str:
+    return f"posts/{post.slug}.md"
+
+
+def page_doc(page: Page) -> str:
+    return f"{page.slug}.md"
+
+
+def environment(library: Library) -> jinja2.Environment:
+    """Templates: the library's own ``templates/site/`` first, then shelfpost's."""
+    loaders: list[jinja2.BaseLoader] = []
+    own = library.root / LIBRARY_TEMPLATES
+    if own.is_dir():
+        loaders.append(jinja2.FileSystemLoader(own))
+    loaders.append(jinja2.FileSystemLoader(PACKAGE_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        finalize=escape,
+        autoescape=False,  # finalize escapes for Markdown *and* HTML at once
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    assert library.config is not None
+    cfg = library.config
+    env.filters["local"] = lambda dt: local(dt, cfg.timezone, cfg.site.date_format)
+    env.filters["iso"] = lambda dt: Markup(dt.isoformat())  # digits, '-', ':', '+' only
+    return env
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    if not meta:
+        return ""
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n"
+
+
+class SiteRenderer:
+    """Renders one snapshot at one moment into a :class:`Tree`."""
+
+    def __init__(self, library: Library, now: datetime, preview: bool = False) -> None:
+        assert library.config is not None, "render only a library whose config loaded"
+        self.library = library
+        self.config = library.config
+        self.now = now
+        self.preview = preview
+        self.env = environment(library)
+        self.s = strings_for(self.config.language)
+        if preview:
+            posts = sorted(library.posts, key=lambda p: (p.publish_at, p.path), reverse=True)
+        else:
+            posts = library.live_posts(now)
+        self.posts: list[Post] = posts
+        self.by_path = {p.path: p for p in posts}
+        self.pages = {p.path: p for p in library.pages}
+        self.tree = Tree()
+
+    # --- helpers ----------------------------------------------------------------
+    def render(self, template: str, here: str, meta: dict[str, Any] | None = None, **ctx: Any) -> None:
+        def href_to(doc: str) -> Markup:
+            """For raw HTML, where the engine does not rewrite ``.md`` links."""
+            return relative_url(here, doc_url(doc))
+
+        text = self.env.get_template(template).render(
+            s=self.s, config=self.config, href_to=href_to, **ctx)
+        self.tree.add(here, front_matter(meta or {}) + text)
+
+    def entries(self, posts: Iterable[Post], here: str) -> list[Entry]:
+        return [Entry(p, relative(here, post_doc(p)), self.config.types[p.type].label) for p in posts]
+
+    def body_for_site(self, doc: Document, here: str) -> Markup:
+        """The body with links to posts, pages and media pointed at their docs paths."""
+        edits: list[tuple[int, int, str]] = []
+        for link in doc.links:
+            if url_scheme(link.target) is not None or link.target.startswith("#"):
+                continue
+            resolved = resolve_target(doc.path, link.target)
+            if resolved is None:
+                continue
+            fragment = urlsplit(link.target).fragment
+            suffix = f"#{fragment}" if fragment else ""
+            if resolved in self.by_path:
+                edits.append((link.start, link.end, relative(here, post_doc(self.by_path[resolved])) + suffix))
+            elif resolved in self.pages:
+                edits.append((link.start, link.end, relative(here, page_doc(self.pages[resolved])) + suffix))
+            elif resolved.endswith(".md"):
+                # A post that is not live yet: keep the words, drop the link.
+                if link.outer != (0, 0):
+                    edits.append((link.outer[0], link.outer[1], link.text))
+            elif resolved in self.library.files:
+                docs_path = self.media(resolved)
+                edits.append((link.start, link.end, relative(here, docs_path)))
+        return Markup(splice(doc.body, edits))
+
+    def media(self, resolved: str) -> str:
+        docs_path = resolved[len(CONTENT) + 1:]
+        self.tree.copy(docs_path, self.library.root / resolved)
+        return docs_path
+
+    def paginate(self, folder: str, title: str, posts: Sequence[Post], intro: str = "",
+                 meta: dict[str, Any] | None = None) -> str:
+        """``folder/index.md``, ``folder/page/2.md``...; returns the first page's path."""
+        size = self.config.site.page_size
+        chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [[]]
+        docs = [f"{folder}/index.md"] + [f"{folder}/page/{n}.md" for n in range(2, len(chunks) + 1)]
+        for n, (chunk, here) in enumerate(zip(chunks, docs)):
+            pager = {
+                "newer": relative(here, docs[n - 1]) if n > 0 else None,
+                "older": relative(here, docs[n + 1]) if n + 1 < len(docs) else None,
+            }
+            page_title = title if n == 0 else f"{title} ({n + 1})"
+            self.render("list.md.j2", here, {"search": {"exclude": True}, **(meta or {})},
+                        title=page_title, intro=intro if n == 0 else "", pager=pager,
+                        entries=self.entries(chunk, here))
+        return docs[0]
+
+    # --- the site -------------------------------------------------------------
+    def run(self) -> Tree:
+        cfg = self.config
+        self.tree.add(STYLESHEET, CSS)
+        for post in self.posts:
+            self.render_post(post)
+        for page in self.pages.values():
+            here = page_doc(page)
+            meta = {"description": str(escape(page.summary))} if page.summary else {}
+            self.render("page.md.j2", here, meta, page=page, body=self.body_for_site(page, here))
+
+        sections = []
+        for ptype in cfg.types.values():
+            posts = [p for p in self.posts if p.type == ptype.id]
+            first = self.paginate(ptype.path, ptype.label, posts, ptype.description)
+            sections.append({"label": ptype.label, "url": relative("index.md", first)})
+
+        # Tags: one paginated list per tag, and an index.
+        tags: dict[str, list[Post]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for post in self.posts:
+            for tag in post.tags:
+                slug = tag_slug(tag)
+                names.setdefault(slug, tag)
+                tags[slug].append(post)
+        tag_rows = []
+        for slug in sorted(tags, key=lambda s: (-len(tags[s]), names[s])):
+            first = self.paginate(f"tags/{slug}", f"{self.s['tag']}：{names[slug]}", tags[slug])
+            tag_rows.append({"name": names[slug], "count": len(tags[slug]),
+                             "url": relative("tags/index.md", first)})
+        self.render("tags.md.j2", "tags/index.md", {"search": {"exclude": True}}, tags=tag_rows)
+
+        # Archive: one paginated list per month, in the library's time zone.
+        months: dict[tuple[int, int], list[Post]] = defaultdict(list)
+        for post in self.posts:
+            when = post.publish_at.astimezone(cfg.timezone)
+            months[(when.year, when.month)].append(post)
+        years: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for (year, month) in sorted(months, reverse=True):
+            label = f"{year}-{month:02d}"
+            first = self.paginate(f"archive/{year}/{month:02d}", f"{self.s['archive']} {label}",
+                                  months[(year, month)])
+            years[year].append({"label": label, "count": len(months[(year, month)]),
+                                "url": relative("archive/index.md", first)})
+        self.render("archive.md.j2", "archive/index.md", {"search": {"exclude": True}},
+                    years=sorted(years.items(), reverse=True))
+
+        # Home: latest posts and upcoming events.
+        event_posts = [p for p in self.posts if p.event is not None and p.event.end >= self.now]
+        event_posts.sort(key=lambda p: (p.event.start if p.event else p.publish_at, p.path))
+        self.render("home.md.j2", "index.md", {"search": {"exclude": True}},
+                    entries=self.entries(self.posts[: cfg.site.latest], "index.md"),
+                    upcoming=self.entries(event_posts[:5], "index.md"),
+                    sections=sections, archive_url=relative("index.md", "archive/index.md"),
+                    tags_url=relative("index.md", "tags/index.md"),
+                    feed_url=Markup("feed.xml"), atom_url=Markup("atom.xml"))
+        return self.tree
+
+    def render_post(self, post: Post) -> None:
+        here = post_doc(post)
+        ptype = self.config.types[post.type]
+        image = relative_url(here, self.media(post.image)) if post.image else None
+        banner = ""
+        if post.draft:
+            banner = self.s["draft"]
+        elif post.publish_at > self.now:
+            banner = f"{self.s['scheduled']} {local(post.publish_at, self.config.timezone, self.config.site.date_format)}"
+        tags = [{"name": t, "url": relative_url(here, doc_url(f"tags/{tag_slug(t)}/index.md"))}
+                for t in post.tags]
+        authors = [self.library.authors[a] for a in post.authors if a in self.library.authors]
+        meta: dict[str, Any] = {"description": str(escape(post.summary))}
+        self.render("post.md.j2", here, meta, post=post, ptype=ptype, image=image, banner=banner,
+                    tags=tags, authors=authors, body=self.body_for_site(post, here),
+                    type_index=f"{ptype.path}/index.md")
+
+
+def render_docs(library: Library, now: datetime, preview: bool = False) -> Tree:
+    return SiteRenderer(library, now, preview).run()
