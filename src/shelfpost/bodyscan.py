@@ -40,6 +40,14 @@ URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "dat
                        "background", "srcset", "cite", "longdesc"})
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+_GAP = r"[\s\x00-\x1f]*"
+#: Script URLs anywhere outside code, even spelled with gaps ("java\tscript:"),
+#: whatever construct carries them: Markdown parsers disagree on edge cases.
+SCRIPT_URL_RE = re.compile(
+    r"(?<![A-Za-z])(?:" + "|".join(_GAP.join(word) for word in ("javascript", "vbscript")) + r")"
+    + _GAP + r":|data" + _GAP + r":" + _GAP + r"text/html",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -158,11 +166,20 @@ def scan_body(body: str, first_line: int) -> tuple[list[Link], list[Finding]]:
     where = Positions(body, first_line)
     findings = scan_html(masked, where) + scan_attr_lists(masked, where)
     links = find_links(masked, where)
+    covered: list[tuple[int, int]] = []
     for link in links:
         scheme = url_scheme(link.target)
         if scheme is not None and scheme not in SAFE_SCHEMES:
             findings.append(Finding(link.pos, f"{link.kind} to a {scheme}: URL is not allowed: "
                                     "use http, https, mailto or tel", "unsafe-url"))
+            covered.append((link.start, link.end))
+    reported = {f.pos.line for f in findings}
+    for match in SCRIPT_URL_RE.finditer(masked):
+        pos = where.at(match.start())
+        if pos.line in reported or any(a <= match.start() < b for a, b in covered):
+            continue
+        findings.append(Finding(pos, "a script URL (javascript:, vbscript: or data:text/html) is "
+                                "not allowed outside code: remove it, or put it in `code`", "unsafe-url"))
     return links, findings
 
 

@@ -80,12 +80,19 @@ def build_site(library: Library, now: datetime, out: Path, *, preview: bool = Fa
         for html in sorted(source.glob("*.html")) if source.is_dir() else ():
             shutil.copyfile(html, overrides / html.name)
     chosen = engine or cfg.site.engine
-    config = engine_config(library, docs, out, overrides, navigation(library), feed_files(cfg),
+    # The engine writes beside its config (Zensical insists on it); the finished
+    # site then replaces `out` in one move, so a failed build leaves the old site.
+    staged = work / "site"
+    config = engine_config(library, docs, staged, overrides, navigation(library), feed_files(cfg),
                            STYLESHEET)
     config_file = work / "mkdocs.yml"
     write_engine_config(config, config_file)
 
     # Phase 3: the engine, as one step.
-    log = run_engine(chosen, config_file, out)
+    log = run_engine(chosen, config_file, staged)
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(staged), str(out))
     count = len(library.posts) if preview else len(library.live_posts(now))
     return BuildResult(out, count, chosen, log)

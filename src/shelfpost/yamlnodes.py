@@ -66,8 +66,8 @@ def compose(text: str, line_offset: int = 0) -> Node | None:
         line = (mark.line + 1 + line_offset) if mark else 1 + line_offset
         col = (mark.column + 1) if mark else 1
         msg = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
-        if "\t" in _line_at(text, mark.line if mark else 0) and "\\t" in str(exc.problem):
-            msg += "; YAML does not allow tabs for indentation: indent with spaces"
+        if "\t" in _line_at(text, mark.line if mark else 0):
+            msg += "; the line holds a tab, and YAML does not allow tabs for indentation: indent with spaces"
         raise YamlSyntaxError(f"YAML syntax: {msg}", Pos(line, col)) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         raise YamlSyntaxError(f"YAML syntax: {exc}", Pos(1 + line_offset, 1)) from None

@@ -119,7 +119,10 @@ def engine_config(library: Library, docs_dir: Path, site_dir: Path, overrides: P
                                       "folder", "mkdocs-owned-key")])
     theme.setdefault("name", "material")
     theme["language"] = cfg.language
-    theme["custom_dir"] = str(overrides)
+    # Paths relative to the generated config, which sits in the work folder:
+    # Zensical panics on absolute ones (0.0.73) and mkdocs reads both.
+    base = docs_dir.parent
+    theme["custom_dir"] = os.path.relpath(overrides, base)
     extra = dict(data.get("extra") or {})
     extra["shelfpost_feeds"] = [
         {"type": f.mime, "title": f.title, "href": cfg.base_url + f.path} for f in feeds
@@ -131,8 +134,8 @@ def engine_config(library: Library, docs_dir: Path, site_dir: Path, overrides: P
         site_name=cfg.name,
         site_url=cfg.base_url,
         site_description=data.get("site_description") or cfg.description or cfg.name,
-        docs_dir=str(docs_dir),
-        site_dir=str(site_dir),
+        docs_dir=os.path.relpath(docs_dir, base),
+        site_dir=os.path.relpath(site_dir, base),
         use_directory_urls=True,
         theme=theme,
         nav=nav,

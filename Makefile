@@ -1,0 +1,54 @@
+# Two commands do all the set-up on a fresh machine (python3, make, git):
+#   make site   builds the sample library's site into site/
+#   make test   installs what the tests need (Chromium included) and runs the suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CACHE  ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shelfpost
+NOW    ?=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: site test serve bench lint check clean
+
+# The environment is rebuilt when pyproject.toml changes (the stamp is keyed by it).
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+site: $(VENV)/.runtime
+	$(BIN)/shelfpost check
+	$(BIN)/shelfpost build $(if $(NOW),--now "$(NOW)")
+	@echo "Open site/index.html, or run 'make serve' for a live preview with drafts."
+
+serve: $(VENV)/.runtime
+	$(BIN)/shelfpost serve
+
+check: $(VENV)/.runtime
+	$(BIN)/shelfpost check
+
+browser:
+	CACHE_DIR="$(CACHE)" sh scripts/install-browser.sh
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: $(VENV)/.test browser lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: $(VENV)/.test
+	$(BIN)/python bench/run.py --write
+
+clean:
+	rm -rf site .shelfpost .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""Fixtures: real libraries written into temporary folders, and the sample library."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+CONFIG = """\
+library:
+  name: Test Library 測試圖書館
+  site_url: https://lib.example.org/
+  language: zh-TW
+  timezone: {tz}
+"""
+
+AUTHORS = """\
+authors:
+  amy:
+    name: 林艾美
+  bob:
+    name: Bob Chen
+    role: Digital services
+"""
+
+
+def post_text(title: str = "測試文章", publish_at: str = "2026-10-01 10:00", type_: str = "news",
+              extra: str = "", body: str = "內文 body text.\n") -> str:
+    return (f"---\ntitle: {title}\npublish_at: {publish_at}\ntype: {type_}\n"
+            f"summary: 摘要 summary\nauthors: [amy]\noriginal: true\n{extra}---\n{body}")
+
+
+class Lib:
+    """A real library folder; helpers write files exactly as an editor would."""
+
+    def __init__(self, root: Path, tz: str = "Asia/Taipei") -> None:
+        self.root = root
+        (root / "content/posts/2026").mkdir(parents=True)
+        (root / "content/pages").mkdir(parents=True)
+        (root / "content/media").mkdir(parents=True)
+        self.write("shelfpost.yml", CONFIG.format(tz=tz))
+        self.write("content/authors.yml", AUTHORS)
+        self.write("mkdocs.yml", "theme:\n  name: material\n  font: false\nplugins:\n  - search\n")
+
+    def write(self, rel: str, text: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+        return path
+
+    def post(self, name: str, text: str | bytes | None = None, **kw: str) -> Path:
+        """``name`` like ``2026-10-01-hello``; the year folder comes from it."""
+        return self.write(f"content/posts/{name[:4]}/{name}.md", text if text is not None else post_text(**kw))
+
+    def image(self, rel: str = "content/media/pic.png") -> Path:
+        shutil.copyfile(REPO / "content/media/2026/reading-room.png", self.root / rel)
+        return self.root / rel
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Lib:
+    return Lib(tmp_path / "library")
+
+
+@pytest.fixture(scope="session")
+def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the repository's sample library (content, config, templates)."""
+    dest = tmp_path_factory.mktemp("sample") / "library"
+    dest.mkdir()
+    for name in ("content", "shelfpost.yml", "mkdocs.yml"):
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            shutil.copyfile(src, dest / name)
+    if (REPO / "templates").is_dir():
+        shutil.copytree(REPO / "templates", dest / "templates")
+    yield dest
