@@ -1,0 +1,284 @@
+"""Time `shelfpost check` and `shelfpost build` on generated libraries of growing size.
+
+    python bench/run.py [--sizes 100,1000,10000] [--build-sizes 100,1000] [--repeat 3] [--write]
+
+For each size a library is generated with bench/corpus.py (deterministic: the
+same size always gives the same files), then each command runs ``--repeat``
+times as a child process. Printed: a Markdown table of wall time (median and
+min-max) and peak memory, plus the marginal cost per post between sizes and, for
+builds, how CPU time and memory split between shelfpost and the site engine.
+``--write`` puts the result into bench/README.md between the bench markers.
+
+Run it with the Python of the environment shelfpost is installed in
+(``make bench`` does: ``.venv/bin/python bench/run.py --write``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402  (bench/ is not a package)
+
+README = HERE / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+NOW = "2026-11-26T12:00:00+08:00"  # after every generated post (the newest is before 2026-11-01)
+
+# How each command is measured
+# ----------------------------
+# Wall time is taken in this process around the child (perf_counter), so it
+# includes interpreter start-up and imports, as a person running the command sees.
+#
+# Memory: resource.getrusage(RUSAGE_CHILDREN) in *this* process is a running
+# maximum over every child so far, so it cannot give one command's peak. GNU
+# `/usr/bin/time -f %M` would, but it is not everywhere (the BSD/macOS `time` has
+# no -f), and it folds the engine subprocess that `shelfpost build` starts into one
+# number. So each command runs under the small launcher below instead: a fresh
+# Python that calls shelfpost's CLI entry point (shelfpost.cli:main, exactly what
+# the `shelfpost` console script calls) in-process, then writes its own
+# RUSAGE_SELF (the shelfpost process) and RUSAGE_CHILDREN (what it waited for:
+# the mkdocs process during a build) to a JSON file. "peak MiB" in the table is
+# the larger of the two, the same figure `time -f %M` reports (the biggest single
+# process; during a build shelfpost stays alive, holding its own memory, while
+# the engine runs). The split is printed under the table.
+LAUNCHER = r"""
+import json, resource, sys
+report, mode, *args = sys.argv[1:]
+code = 0
+if mode == "cli":
+    sys.argv = ["shelfpost", *args]
+    from shelfpost.cli import main
+    try:
+        main(prog_name="shelfpost")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+else:  # the floor of `check`: read every post and parse its front matter, nothing else
+    import pathlib, yaml
+    posts = sorted((pathlib.Path(args[0]) / "content" / "posts").rglob("*.md"))
+    for path in posts:
+        text = path.read_text(encoding="utf-8")
+        _, front, _body = text.split("---\n", 2)
+        yaml.load(front, Loader=yaml.CSafeLoader)
+    print(f"parsed {len(posts)} front matters", file=sys.stderr)
+scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+usage = {}
+for who, which in (("self", resource.RUSAGE_SELF), ("children", resource.RUSAGE_CHILDREN)):
+    r = resource.getrusage(which)
+    usage[who] = {"maxrss": r.ru_maxrss * scale, "cpu": r.ru_utime + r.ru_stime}
+with open(report, "w") as fh:
+    json.dump(usage, fh)
+sys.exit(code)
+"""
+
+
+@dataclass
+class Row:
+    command: str
+    n: int  # posts in the library; 0 for start-up, which reads none
+    walls: list[float] = field(default_factory=list)
+    usages: list[dict[str, dict[str, float]]] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    def peak(self, who: str | None = None) -> float:
+        """Largest peak RSS over the repeats in MiB (of one process, or the larger of both)."""
+        whos = (who,) if who else ("self", "children")
+        return max(u[w]["maxrss"] for u in self.usages for w in whos) / 2**20
+
+    def cpu(self, who: str) -> float:
+        return statistics.median(u[who]["cpu"] for u in self.usages)
+
+
+def measure(mode: str, args: list[str], report: Path) -> tuple[float, dict[str, dict[str, float]], str]:
+    command = [sys.executable, "-c", LAUNCHER, str(report), mode, *args]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    log = result.stdout + result.stderr
+    if result.returncode != 0:
+        raise SystemExit(f"failed (exit {result.returncode}): {' '.join(args)}\n{log[-3000:]}")
+    return wall, json.loads(report.read_text()), log
+
+
+def run(sizes: list[int], build_sizes: list[int], repeat: int, work: Path) -> list[Row]:
+    rows: list[Row] = []
+    report = work / "rusage.json"
+    for n in sorted(set(sizes) | set(build_sizes)):
+        lib = work / f"lib-{n}"
+        started = time.perf_counter()
+        corpus.generate(n, lib)
+        print(f"[{n}] generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        jobs: list[tuple[str, str, list[str]]] = []
+        if n in sizes:
+            jobs.append(("floor: read + yaml.load front matter", "floor", [str(lib)]))
+            jobs.append(("shelfpost check", "cli", ["check", "--root", str(lib)]))
+        if n in build_sizes:
+            jobs.append(
+                (
+                    "shelfpost build",
+                    "cli",
+                    ["build", "--root", str(lib), "--now", NOW, "--out", str(work / f"site-{n}")],
+                )
+            )
+        for label, mode, args in jobs:
+            row = Row(label, n)
+            for _ in range(repeat):
+                wall, usage, log = measure(mode, args, report)
+                if label == "shelfpost check" and "no problems" not in log:
+                    raise SystemExit(f"the generated library of {n} posts has problems:\n{log[-3000:]}")
+                row.walls.append(wall)
+                row.usages.append(usage)
+            print(f"[{n}] {label}: {' '.join(f'{w:.2f}' for w in row.walls)} s", file=sys.stderr)
+            rows.append(row)
+        if n in build_sizes:
+            shutil.rmtree(work / f"site-{n}", ignore_errors=True)
+        shutil.rmtree(lib, ignore_errors=True)
+    # Start-up alone: what every command pays before reading a file.
+    row = Row("shelfpost --version (start-up)", 0)
+    for _ in range(repeat):
+        wall, usage, _log = measure("cli", ["--version"], report)
+        row.walls.append(wall)
+        row.usages.append(usage)
+    rows.append(row)
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    order = {
+        "shelfpost --version (start-up)": 0,
+        "floor: read + yaml.load front matter": 1,
+        "shelfpost check": 2,
+        "shelfpost build": 3,
+    }
+    lines = ["| command | N | median s | min-max s | peak MiB |", "| --- | ---: | ---: | ---: | ---: |"]
+    for r in sorted(rows, key=lambda r: (order.get(r.command, 9), r.n)):
+        n = f"{r.n:,}" if r.n else "-"
+        lines.append(
+            f"| {r.command} | {n} | {r.median:.2f} | {min(r.walls):.2f}-{max(r.walls):.2f} | {r.peak():.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def notes(rows: list[Row]) -> str:
+    out = []
+    for command in ("floor: read + yaml.load front matter", "shelfpost check", "shelfpost build"):
+        same = sorted((r for r in rows if r.command == command), key=lambda r: r.n)
+        steps = [
+            f"{a.n:,}→{b.n:,}: {1000 * (b.median - a.median) / (b.n - a.n):.2f}"
+            for a, b in itertools.pairwise(same)
+        ]
+        if steps:
+            out.append(f"- {command}, marginal ms per post: " + "; ".join(steps))
+    for r in rows:
+        if r.command == "shelfpost build":
+            out.append(
+                f"- build {r.n:,}: shelfpost process {r.cpu('self'):.1f} s CPU, peak "
+                f"{r.peak('self'):.0f} MiB; engine (mkdocs) process {r.cpu('children'):.1f} s CPU, "
+                f"peak {r.peak('children'):.0f} MiB (medians of CPU, max of peaks)"
+            )
+    return "\n".join(out)
+
+
+def machine() -> str:
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"{os.cpu_count()} CPUs (nproc), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}; shelfpost {version('shelfpost')}, "
+        f"mkdocs {version('mkdocs')}, mkdocs-material {version('mkdocs-material')}, "
+        f"PyYAML {version('PyYAML')}"
+    )
+
+
+def write_readme(section: str) -> None:
+    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    block = f"{START}\n{section}\n{END}"
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _m: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def sizes_arg(value: str) -> list[int]:
+    return [int(v) for v in value.split(",") if v.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=sizes_arg,
+        default=[100, 1000, 10000],
+        help="post counts for check (default 100,1000,10000)",
+    )
+    parser.add_argument(
+        "--build-sizes", type=sizes_arg, default=[100, 1000], help="post counts for build (default 100,1000)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (default 3)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where libraries and sites go (default: a temporary folder, removed "
+        "after; bench/out/ is git-ignored)",
+    )
+    parser.add_argument("--write", action="store_true", help="update the table in bench/README.md")
+    args = parser.parse_args(argv)
+
+    used = (
+        f"python bench/run.py --sizes {','.join(map(str, args.sizes))} --build-sizes "
+        f"{','.join(map(str, args.build_sizes))} --repeat {args.repeat}" + (" --write" if args.write else "")
+    )
+    started = time.perf_counter()
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="run-", dir=args.workdir))
+        rows = run(args.sizes, args.build_sizes, args.repeat, work)
+    else:
+        with tempfile.TemporaryDirectory(prefix="shelfpost-bench-") as tmp:
+            rows = run(args.sizes, args.build_sizes, args.repeat, Path(tmp))
+    total = time.perf_counter() - started
+
+    section = "\n".join(
+        [
+            table(rows),
+            "",
+            notes(rows),
+            "",
+            f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %z} on {machine()}.",
+            f"Command: `{used}` ({total / 60:.1f} min in all, corpus generation included).",
+        ]
+    )
+    print(section)
+    if args.write:
+        write_readme(section)
+        print(f"updated {README.relative_to(HERE.parent)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
