@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{','.join(map(str, args.build_sizes))} --repeat {args.repeat}" + (" --write" if args.write else "")
     )
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]  # other work on the machine skews wall times: say so
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="run-", dir=args.workdir))
@@ -270,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
             notes(rows),
             "",
             f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %z} on {machine()}.",
+            "",
+            f"1-minute load average {load_before:.2f} before the run, {os.getloadavg()[0]:.2f} after.",
+            "",
             f"Command: `{used}` ({total / 60:.1f} min in all, corpus generation included).",
         ]
     )

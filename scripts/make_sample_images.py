@@ -243,7 +243,7 @@ def old_photos() -> Canvas:
     c = Canvas(WIDTH, HEIGHT, "#3e2c23")
     frames = [(120, 110, 520, 420), (420, 170, 820, 480), (720, 90, 1100, 400)]
     insides = ["circle", "stripes", "roof"]
-    for (x0, y0, x1, y1), kind in zip(frames, insides):
+    for (x0, y0, x1, y1), kind in zip(frames, insides, strict=True):
         c.rect(x0, y0, x1, y1, "#f5f0e6")
         c.rect(x0 + 20, y0 + 20, x1 - 20, y1 - 20, "#b99a6b")
         if kind == "circle":
@@ -262,15 +262,30 @@ def old_photos() -> Canvas:
 def christmas_party() -> Canvas:
     """Dark red background, a green tree with ornaments, a yellow star and snow."""
     c = Canvas(WIDTH, HEIGHT, "#8e1b26")
-    for x, y in [(90, 80), (230, 200), (160, 420), (320, 540), (930, 90), (1100, 220), (1020, 480), (850, 560)]:
+    for x, y in [
+        (90, 80),
+        (230, 200),
+        (160, 420),
+        (320, 540),
+        (930, 90),
+        (1100, 220),
+        (1020, 480),
+        (850, 560),
+    ]:
         c.circle(x, y, 10, "#ffffff")
     c.rect(570, 520, 630, 600, "#6b3f22")
     c.triangle_up(600, 110, 330, 150, "#2d8a4e")
     c.triangle_up(600, 220, 440, 210, "#2d8a4e")
     c.triangle_up(600, 320, 530, 270, "#2d8a4e")
     c.circle(600, 100, 32, "#ffd23f")
-    for x, y, colour in [(560, 260, "#ffd23f"), (650, 330, "#4cc9f0"), (520, 420, "#ffffff"),
-                         (680, 460, "#ffd23f"), (600, 390, "#f72585"), (470, 500, "#4cc9f0")]:
+    for x, y, colour in [
+        (560, 260, "#ffd23f"),
+        (650, 330, "#4cc9f0"),
+        (520, 420, "#ffffff"),
+        (680, 460, "#ffd23f"),
+        (600, 390, "#f72585"),
+        (470, 500, "#4cc9f0"),
+    ]:
         c.circle(x, y, 16, colour)
     return c
 

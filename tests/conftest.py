@@ -29,10 +29,17 @@ authors:
 """
 
 
-def post_text(title: str = "測試文章", publish_at: str = "2026-10-01 10:00", type_: str = "news",
-              extra: str = "", body: str = "內文 body text.\n") -> str:
-    return (f"---\ntitle: {title}\npublish_at: {publish_at}\ntype: {type_}\n"
-            f"summary: 摘要 summary\nauthors: [amy]\noriginal: true\n{extra}---\n{body}")
+def post_text(
+    title: str = "測試文章",
+    publish_at: str = "2026-10-01 10:00",
+    type_: str = "news",
+    extra: str = "",
+    body: str = "內文 body text.\n",
+) -> str:
+    return (
+        f"---\ntitle: {title}\npublish_at: {publish_at}\ntype: {type_}\n"
+        f"summary: 摘要 summary\nauthors: [amy]\noriginal: true\n{extra}---\n{body}"
+    )
 
 
 class Lib:
@@ -58,7 +65,9 @@ class Lib:
 
     def post(self, name: str, text: str | bytes | None = None, **kw: str) -> Path:
         """``name`` like ``2026-10-01-hello``; the year folder comes from it."""
-        return self.write(f"content/posts/{name[:4]}/{name}.md", text if text is not None else post_text(**kw))
+        return self.write(
+            f"content/posts/{name[:4]}/{name}.md", text if text is not None else post_text(**kw)
+        )
 
     def image(self, rel: str = "content/media/pic.png") -> Path:
         shutil.copyfile(REPO / "content/media/2026/reading-room.png", self.root / rel)

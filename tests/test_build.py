@@ -12,8 +12,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import Lib, post_text
 
+from conftest import Lib, post_text
 from shelfpost import load_library
 from shelfpost.build import build_site
 from shelfpost.render.feeds import render_feeds
@@ -33,8 +33,11 @@ def article(page_file: Path) -> str:
 
 
 def all_text(site: Path) -> str:
-    return "\n".join(p.read_text("utf-8", errors="replace") for p in site.rglob("*")
-                     if p.is_file() and p.suffix in {".html", ".xml", ".json", ".txt"})
+    return "\n".join(
+        p.read_text("utf-8", errors="replace")
+        for p in site.rglob("*")
+        if p.is_file() and p.suffix in {".html", ".xml", ".json", ".txt"}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +80,18 @@ def test_a_later_now_publishes_scheduled_posts_but_never_drafts(sample_copy: Pat
 
 
 def test_site_sections_tags_archive_and_home(sample_site: Path) -> None:
-    for path in ("index.html", "news/index.html", "resources/index.html", "events/index.html",
-                 "tags/index.html", "archive/index.html", "archive/2026/10/index.html", "about/index.html",
-                 "feeds/index.html", "404.html"):
+    for path in (
+        "index.html",
+        "news/index.html",
+        "resources/index.html",
+        "events/index.html",
+        "tags/index.html",
+        "archive/index.html",
+        "archive/2026/10/index.html",
+        "about/index.html",
+        "feeds/index.html",
+        "404.html",
+    ):
         assert (sample_site / path).is_file(), path
     home = article(sample_site / "index.html")
     # Upcoming events as of NOW: the book club (11-28) and the exhibition (12-01), not past ones.
@@ -89,7 +101,7 @@ def test_site_sections_tags_archive_and_home(sample_site: Path) -> None:
     tag_page = (sample_site / "tags/繪本/index.html").read_text("utf-8")
     assert "posts/picture-books-with-grandparents/" in tag_page
     october = (sample_site / "archive/2026/10/index.html").read_text("utf-8")
-    assert october.count('<h2 id=') == 11 and "posts/autumn-poetry-picks/" in october
+    assert october.count("<h2 id=") == 11 and "posts/autumn-poetry-picks/" in october
 
 
 def test_post_page_shows_local_time_authors_tags_and_image_alt(sample_site: Path) -> None:
@@ -113,8 +125,16 @@ def test_links_between_posts_resolve_on_the_site(sample_site: Path) -> None:
 
 
 def test_feeds_parse_without_bozo_and_are_absolute(sample_site: Path) -> None:
-    for name in ("feed.xml", "atom.xml", "news/feed.xml", "news/atom.xml", "resources/feed.xml",
-                 "resources/atom.xml", "events/feed.xml", "events/atom.xml"):
+    for name in (
+        "feed.xml",
+        "atom.xml",
+        "news/feed.xml",
+        "news/atom.xml",
+        "resources/feed.xml",
+        "resources/atom.xml",
+        "events/feed.xml",
+        "events/atom.xml",
+    ):
         feed = feedparser.parse(str(sample_site / name))
         assert not feed.bozo, (name, feed.get("bozo_exception"))
         assert feed.entries, name
@@ -149,20 +169,27 @@ def test_feed_guid_survives_edits_and_feeds_are_reproducible(lib: Lib) -> None:
     first = render_feeds(load_library(lib.root), NOW)
     again = render_feeds(load_library(lib.root), NOW)
     assert first == again  # no wall clock inside
-    lib.post("2026-10-01-stable", post_text(title="第二版 edited", publish_at="2026-10-03 09:00",
-                                            body="改過的內文\n"))
+    lib.post(
+        "2026-10-01-stable",
+        post_text(title="第二版 edited", publish_at="2026-10-03 09:00", body="改過的內文\n"),
+    )
     second = render_feeds(load_library(lib.root), NOW)
     a = feedparser.parse(first["feed.xml"]).entries[0]
     b = feedparser.parse(second["feed.xml"]).entries[0]
     assert a.title != b.title and a.id == b.id
-    assert feedparser.parse(first["atom.xml"]).entries[0].id == feedparser.parse(second["atom.xml"]).entries[0].id
+    assert (
+        feedparser.parse(first["atom.xml"]).entries[0].id
+        == feedparser.parse(second["atom.xml"]).entries[0].id
+    )
 
 
 def test_feeds_hold_the_latest_fifty(lib: Lib) -> None:
     start = datetime(2026, 1, 1, 9, 0)
     for n in range(60):
         when = start + timedelta(days=n)
-        lib.post(f"{when:%Y-%m-%d}-p{n:02d}", post_text(title=f"文章 {n}", publish_at=f"{when:%Y-%m-%d %H:%M}"))
+        lib.post(
+            f"{when:%Y-%m-%d}-p{n:02d}", post_text(title=f"文章 {n}", publish_at=f"{when:%Y-%m-%d %H:%M}")
+        )
     feeds = render_feeds(load_library(lib.root), NOW)
     entries = feedparser.parse(feeds["feed.xml"]).entries
     assert len(entries) == 50
@@ -205,8 +232,9 @@ def test_preview_shows_drafts_with_a_banner_but_feeds_never(sample_copy: Path, t
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
 
 
 def test_broken_post_fails_build_with_check_messages(lib: Lib) -> None:
@@ -240,8 +268,7 @@ def test_cli_build_default_out_and_now(lib: Lib) -> None:
 @pytest.mark.engine
 def test_zensical_builds_the_same_posts(sample_copy: Path, sample_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "zensical"
-    result = build_site(load_library(sample_copy), NOW, out, engine="zensical",
-                        work_dir=tmp_path / "work")
+    result = build_site(load_library(sample_copy), NOW, out, engine="zensical", work_dir=tmp_path / "work")
     assert result.engine == "zensical"
     mk = {d.name for d in (sample_site / "posts").iterdir()}
     zs = {d.name for d in (out / "posts").iterdir() if (d / "index.html").is_file()}
@@ -249,4 +276,3 @@ def test_zensical_builds_the_same_posts(sample_copy: Path, sample_site: Path, tm
     page = (out / "posts/natural-history-picks/index.html").read_text("utf-8")
     assert "蝴蝶標本" in page
     assert feedparser.parse(str(out / "feed.xml")).entries[0].link.endswith("/posts/winter-cookbooks/")
-

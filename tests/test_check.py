@@ -9,75 +9,162 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Lib, post_text
 
+from conftest import REPO, Lib, post_text
 from shelfpost import load_library
 
 # (file name, file text, expected "line:col: error: message" start)
 P = "content/posts/2026/"
 BAD_POSTS = [
-    ("2026-10-02-unclosed", "---\ntitle: x\npublish_at: 2026-10-01 10:00\n\nbody\n",
-     "1:1: error: the front matter opened here is never closed: add a line '---'"),
-    ("2026-10-03-list", "---\n- a\n- b\n---\nbody\n",
-     "2:1: error: the front matter must be a mapping of key: value lines, not a list"),
-    ("2026-10-04-tabs", "---\ntitle: x\nevent:\n\tstart: 2026-10-01\n---\nbody\n",
-     "4:1: error: YAML syntax:"),
-    ("2026-10-05-dupkey", post_text(extra="title: again\n"),
-     "8:1: error: title: duplicate key (first on line 2); YAML would silently keep only the last one"),
-    ("2026-10-06-pytag", post_text(extra="tags: !!python/object:os.system [x]\n"),
-     "8:7: error: YAML tag !!python/object:os.system is not allowed"),
-    ("2026-10-07-latin1", "---\ntitle: caf\xe9\n---\n".encode("latin-1"),
-     "2:11: error: is not UTF-8 text (byte 0xe9): save the file as UTF-8"),
-    ("2026-10-08-feb30", post_text(publish_at="2026-02-30 10:00"),
-     "3:13: error: publish_at: '2026-02-30 10:00' is not a real date and time (day is out of range for month)"),
-    ("2026-10-09-notitle", post_text().replace("title: 測試文章\n", ""),
-     "1:1: error: title: required key is missing: add 'title: ...'"),
-    ("2026-10-10-badtype", post_text(type_="newz"),
-     "4:7: error: type: 'newz' is not one of: news, resource, event; did you mean 'news'?"),
+    (
+        "2026-10-02-unclosed",
+        "---\ntitle: x\npublish_at: 2026-10-01 10:00\n\nbody\n",
+        "1:1: error: the front matter opened here is never closed: add a line '---'",
+    ),
+    (
+        "2026-10-03-list",
+        "---\n- a\n- b\n---\nbody\n",
+        "2:1: error: the front matter must be a mapping of key: value lines, not a list",
+    ),
+    (
+        "2026-10-04-tabs",
+        "---\ntitle: x\nevent:\n\tstart: 2026-10-01\n---\nbody\n",
+        "4:1: error: YAML syntax:",
+    ),
+    (
+        "2026-10-05-dupkey",
+        post_text(extra="title: again\n"),
+        "8:1: error: title: duplicate key (first on line 2); YAML would silently keep only the last one",
+    ),
+    (
+        "2026-10-06-pytag",
+        post_text(extra="tags: !!python/object:os.system [x]\n"),
+        "8:7: error: YAML tag !!python/object:os.system is not allowed",
+    ),
+    (
+        "2026-10-07-latin1",
+        "---\ntitle: caf\xe9\n---\n".encode("latin-1"),
+        "2:11: error: is not UTF-8 text (byte 0xe9): save the file as UTF-8",
+    ),
+    (
+        "2026-10-08-feb30",
+        post_text(publish_at="2026-02-30 10:00"),
+        "3:13: error: publish_at: '2026-02-30 10:00' is not a real date and time (day is out of range for month)",
+    ),
+    (
+        "2026-10-09-notitle",
+        post_text().replace("title: 測試文章\n", ""),
+        "1:1: error: title: required key is missing: add 'title: ...'",
+    ),
+    (
+        "2026-10-10-badtype",
+        post_text(type_="newz"),
+        "4:7: error: type: 'newz' is not one of: news, resource, event; did you mean 'news'?",
+    ),
     ("2026-10-12-a..b", post_text(), "1:1: error: slug 'a..b' holds '..' or a slash"),
     ("2026-10-13-Upper", post_text(), "1:1: error: slug 'Upper' has upper-case letters"),
-    ("2026-10-15-noimage", post_text(extra="image: ../../media/none.png\nimage_alt: 圖\n"),
-     "8:1: error: image: content/media/none.png does not exist"),
-    ("2026-10-16-noalt", post_text(extra="image: ../../media/pic.png\n"),
-     "8:1: error: image_alt: required when an image is given"),
-    ("2026-10-17-script", post_text(body="Hello\n\n<script>alert(1)</script>\n"),
-     "11:1: error: raw HTML <script> is not allowed in posts"),
-    ("2026-10-18-onerror", post_text(body="Hi\n<img src=x onerror=alert(1)>\n"),
-     "10:1: error: raw HTML attribute onerror= on <img> runs script"),
-    ("2026-10-19-titlehtml", post_text(title="'</title><script>alert(1)</script>'"),
-     "2:8: error: title: holds HTML markup"),
-    ("2026-10-20-summaryhtml", post_text().replace("summary: 摘要 summary", "summary: a <b onmouseover=x>b</b>"),
-     "5:10: error: summary: holds HTML markup"),
-    ("2026-10-21-unknownkey", post_text(extra="sumary: x\n"),
-     "8:1: error: sumary: unknown key; did you mean 'summary'?"),
-    ("2026-10-22-js", post_text(body="[click](javascript:alert(1))\n"),
-     "9:1: error: link to a javascript: URL is not allowed"),
-    ("2026-10-23-jsspaced", post_text(body="[click]( java\tscript:alert(1) )\n"),
-     "9:10: error: a script URL (javascript:, vbscript: or data:text/html) is not allowed outside code"),
-    ("2026-10-24-brokenlink", post_text(body="[old](2026-09-01-nope.md)\n"),
-     "9:1: error: link '2026-09-01-nope.md' points to content/posts/2026/2026-09-01-nope.md, which does not exist"),
-    ("2026-10-25-evt", post_text(type_="event", extra="event:\n  start: 2026-10-30 10:00\n  end: 2026-10-30 09:00\n  location: Hall\n"),
-     "10:3: error: event.end must be after event.start"),
+    (
+        "2026-10-15-noimage",
+        post_text(extra="image: ../../media/none.png\nimage_alt: 圖\n"),
+        "8:1: error: image: content/media/none.png does not exist",
+    ),
+    (
+        "2026-10-16-noalt",
+        post_text(extra="image: ../../media/pic.png\n"),
+        "8:1: error: image_alt: required when an image is given",
+    ),
+    (
+        "2026-10-17-script",
+        post_text(body="Hello\n\n<script>alert(1)</script>\n"),
+        "11:1: error: raw HTML <script> is not allowed in posts",
+    ),
+    (
+        "2026-10-18-onerror",
+        post_text(body="Hi\n<img src=x onerror=alert(1)>\n"),
+        "10:1: error: raw HTML attribute onerror= on <img> runs script",
+    ),
+    (
+        "2026-10-19-titlehtml",
+        post_text(title="'</title><script>alert(1)</script>'"),
+        "2:8: error: title: holds HTML markup",
+    ),
+    (
+        "2026-10-20-summaryhtml",
+        post_text().replace("summary: 摘要 summary", "summary: a <b onmouseover=x>b</b>"),
+        "5:10: error: summary: holds HTML markup",
+    ),
+    (
+        "2026-10-21-unknownkey",
+        post_text(extra="sumary: x\n"),
+        "8:1: error: sumary: unknown key; did you mean 'summary'?",
+    ),
+    (
+        "2026-10-22-js",
+        post_text(body="[click](javascript:alert(1))\n"),
+        "9:1: error: link to a javascript: URL is not allowed",
+    ),
+    (
+        "2026-10-23-jsspaced",
+        post_text(body="[click]( java\tscript:alert(1) )\n"),
+        "9:10: error: a script URL (javascript:, vbscript: or data:text/html) is not allowed outside code",
+    ),
+    (
+        "2026-10-24-brokenlink",
+        post_text(body="[old](2026-09-01-nope.md)\n"),
+        "9:1: error: link '2026-09-01-nope.md' points to content/posts/2026/2026-09-01-nope.md, which does not exist",
+    ),
+    (
+        "2026-10-25-evt",
+        post_text(
+            type_="event",
+            extra="event:\n  start: 2026-10-30 10:00\n  end: 2026-10-30 09:00\n  location: Hall\n",
+        ),
+        "10:3: error: event.end must be after event.start",
+    ),
     ("2026-10-26-noevent", post_text(type_="event"), "4:1: error: type: event posts need an `event:` block"),
-    ("2026-10-27-iframe", post_text(body="<iframe src=https://evil.example></iframe>\n"),
-     "9:1: error: raw HTML <iframe> is not allowed"),
-    ("2026-10-28-jshref", post_text(body='<a href="JavaScript:alert(1)">x</a>\n'),
-     '9:1: error: <a href="JavaScript:alert(1)"> uses a javascript: URL'),
-    ("2026-10-29-attrlist", post_text(body="Para\n{: onclick=\"alert(1)\" }\n"),
-     "10:1: error: attribute list sets onclick=, which runs script"),
-    ("2026-10-30-bodyimgalt", post_text(body="![](../../media/pic.png)\n"),
-     "9:1: error: image has no alt text"),
-    ("2026-10-31-alias", post_text(extra="tags: &t [a]\nchannels: *t\n"),
-     "8:7: error: YAML anchors and aliases (& and *) are not allowed"),
+    (
+        "2026-10-27-iframe",
+        post_text(body="<iframe src=https://evil.example></iframe>\n"),
+        "9:1: error: raw HTML <iframe> is not allowed",
+    ),
+    (
+        "2026-10-28-jshref",
+        post_text(body='<a href="JavaScript:alert(1)">x</a>\n'),
+        '9:1: error: <a href="JavaScript:alert(1)"> uses a javascript: URL',
+    ),
+    (
+        "2026-10-29-attrlist",
+        post_text(body='Para\n{: onclick="alert(1)" }\n'),
+        "10:1: error: attribute list sets onclick=, which runs script",
+    ),
+    (
+        "2026-10-30-bodyimgalt",
+        post_text(body="![](../../media/pic.png)\n"),
+        "9:1: error: image has no alt text",
+    ),
+    (
+        "2026-10-31-alias",
+        post_text(extra="tags: &t [a]\nchannels: *t\n"),
+        "8:7: error: YAML anchors and aliases (& and *) are not allowed",
+    ),
     ("2026-11-01-empty", "---\n---\nbody\n", "1:1: error: the front matter is empty"),
     ("2026-11-02-nofm", "# Just a heading\n", "1:1: error: must start with front matter"),
-    ("2026-11-03-authors", post_text().replace("authors: [amy]", "authors: [amie]"),
-     "6:1: error: authors: 'amie' is not in content/authors.yml; did you mean 'amy'?"),
-    ("2026-11-04-badbool", post_text().replace("original: true", "original: maybe"),
-     "7:11: error: original: must be true or false, not 'maybe'"),
+    (
+        "2026-11-03-authors",
+        post_text().replace("authors: [amy]", "authors: [amie]"),
+        "6:1: error: authors: 'amie' is not in content/authors.yml; did you mean 'amy'?",
+    ),
+    (
+        "2026-11-04-badbool",
+        post_text().replace("original: true", "original: maybe"),
+        "7:11: error: original: must be true or false, not 'maybe'",
+    ),
     ("2026-11-05-tagslist", post_text(extra="tags: 閱讀\n"), "8:7: error: tags: must be a list"),
-    ("2026-11-06-escape", post_text(extra="image: ../../../shelfpost.yml\nimage_alt: x\n"),
-     "8:1: error: image: the path leaves content/"),
+    (
+        "2026-11-06-escape",
+        post_text(extra="image: ../../../shelfpost.yml\nimage_alt: x\n"),
+        "8:1: error: image: the path leaves content/",
+    ),
 ]
 
 
@@ -91,8 +178,9 @@ def bad_lib(lib: Lib) -> Lib:
 
 
 def lines_for(problems: list, name: str) -> list[str]:
-    return [f"{p.line}:{p.column}: {p.severity.value}: {p.message}" for p in problems
-            if p.path == f"{P}{name}.md"]
+    return [
+        f"{p.line}:{p.column}: {p.severity.value}: {p.message}" for p in problems if p.path == f"{P}{name}.md"
+    ]
 
 
 @pytest.mark.parametrize("name,expected", [(n, e) for n, _, e in BAD_POSTS], ids=[n for n, _, _ in BAD_POSTS])
@@ -117,8 +205,10 @@ def test_tab_indentation_says_what_to_do(bad_lib: Lib) -> None:
 
 
 def test_all_problems_of_one_file_at_once(lib: Lib) -> None:
-    lib.post("2026-10-01-many", post_text(type_="newz", publish_at="2026-13-01", extra="colour: red\n",
-                                          body="<script>x</script>\n"))
+    lib.post(
+        "2026-10-01-many",
+        post_text(type_="newz", publish_at="2026-13-01", extra="colour: red\n", body="<script>x</script>\n"),
+    )
     found = lines_for(list(load_library(lib.root).problems), "2026-10-01-many")
     assert [f.split(": error")[0] for f in found] == ["3:13", "4:7", "8:1", "10:1"], found
 
@@ -128,7 +218,9 @@ def test_duplicate_slugs_name_each_other(lib: Lib) -> None:
     lib.post("2025-03-01-same")
     problems = [p for p in load_library(lib.root).problems if p.code == "slug-duplicate"]
     assert {p.path for p in problems} == {f"{P}2026-10-01-same.md", "content/posts/2025/2025-03-01-same.md"}
-    assert "content/posts/2025/2025-03-01-same.md" in next(p.message for p in problems if p.path.startswith(P))
+    assert "content/posts/2025/2025-03-01-same.md" in next(
+        p.message for p in problems if p.path.startswith(P)
+    )
 
 
 def test_symbolic_link_post_is_refused_not_followed(lib: Lib, tmp_path: Path) -> None:
@@ -138,7 +230,8 @@ def test_symbolic_link_post_is_refused_not_followed(lib: Lib, tmp_path: Path) ->
     library = load_library(lib.root)
     assert [p.format_text() for p in library.problems] == [
         f"{P}2026-10-01-link.md:1:1: error: is a symbolic link: shelfpost reads only regular files; "
-        "replace the link with the file itself"]
+        "replace the link with the file itself"
+    ]
     assert not library.posts
 
 
@@ -150,7 +243,8 @@ def test_time_that_does_not_exist_in_the_library_time_zone(tmp_path: Path) -> No
     library = load_library(lib.root)
     messages = {p.path.rsplit("/", 1)[1]: p.message for p in library.problems}
     assert messages["2026-03-08-gap.md"].startswith(
-        "publish_at: 2026-03-08 02:30 does not exist in America/New_York (the clocks skip it)")
+        "publish_at: 2026-03-08 02:30 does not exist in America/New_York (the clocks skip it)"
+    )
     assert "happens twice" in messages["2026-11-01-twice.md"] and "-04:00" in messages["2026-11-01-twice.md"]
     assert [p.slug for p in library.posts] == ["offset"]
 
@@ -162,7 +256,9 @@ def test_naive_time_is_read_in_library_zone(lib: Lib) -> None:
 
 
 def test_code_may_show_script_tags(lib: Lib) -> None:
-    lib.post("2026-10-01-code", post_text(body="```html\n<script>fine</script>\n```\n\nInline `<script>` too.\n"))
+    lib.post(
+        "2026-10-01-code", post_text(body="```html\n<script>fine</script>\n```\n\nInline `<script>` too.\n")
+    )
     library = load_library(lib.root)
     assert not library.problems and len(library.posts) == 1
 
@@ -175,7 +271,10 @@ def test_chinese_slug_is_a_safe_path(lib: Lib) -> None:
 
 
 def test_config_problems_are_reported_with_lines(lib: Lib) -> None:
-    lib.write("shelfpost.yml", "library:\n  name: X\n  site_url: ftp://x\n  language: zh-TW\n  timezone: Asia/Taipe\n")
+    lib.write(
+        "shelfpost.yml",
+        "library:\n  name: X\n  site_url: ftp://x\n  language: zh-TW\n  timezone: Asia/Taipe\n",
+    )
     library = load_library(lib.root)
     assert [p.format_text() for p in library.problems] == [
         "shelfpost.yml:3:13: error: library.site_url: 'ftp://x' is not a full https or http URL (e.g. https://example.org/page)",
@@ -184,8 +283,9 @@ def test_config_problems_are_reported_with_lines(lib: Lib) -> None:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
 
 
 def test_cli_text_format_and_exit_code(bad_lib: Lib) -> None:
@@ -205,8 +305,10 @@ def test_cli_paths_filter_problems(bad_lib: Lib) -> None:
 
 def test_cli_github_format(bad_lib: Lib) -> None:
     out = run_cli("check", "--format", "github", cwd=bad_lib.root).stdout.splitlines()
-    assert (f"::error file={P}2026-10-17-script.md,line=11,col=1,title=shelfpost unsafe-html::raw HTML "
-            "<script> is not allowed in posts: it could run script or load active content; remove it") in out
+    assert (
+        f"::error file={P}2026-10-17-script.md,line=11,col=1,title=shelfpost unsafe-html::raw HTML "
+        "<script> is not allowed in posts: it could run script or load active content; remove it"
+    ) in out
 
 
 def test_cli_json_format(bad_lib: Lib) -> None:

@@ -16,8 +16,7 @@ from html.parser import HTMLParser
 from .model import Link
 from .yamlnodes import Pos
 
-FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1?\2[`~]*[ \t]*$|\Z)",
-                      re.MULTILINE | re.DOTALL)
+FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?(?:^\1?\2[`~]*[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.DOTALL)
 HTML_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 # [text](target "title") and ![alt](target); the target may be wrapped in <...>.
@@ -32,20 +31,57 @@ ATTR_LIST_RE = re.compile(r"\{:?[ \t]*(?P<body>[^{}\n]*)\}")
 EVENT_ATTR_RE = re.compile(r"(?:^|[\s\"'])(?P<name>on[a-z]+)\s*=", re.IGNORECASE)
 
 #: Elements that run script, load active content, or change where the page goes.
-DANGEROUS_TAGS = frozenset({
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "base",
-    "form", "meta", "link", "style", "svg", "math", "template", "noscript", "portal",
-})
-URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "data", "poster",
-                       "background", "srcset", "cite", "longdesc"})
+DANGEROUS_TAGS = frozenset(
+    {
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "form",
+        "meta",
+        "link",
+        "style",
+        "svg",
+        "math",
+        "template",
+        "noscript",
+        "portal",
+    }
+)
+URL_ATTRS = frozenset(
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "data",
+        "poster",
+        "background",
+        "srcset",
+        "cite",
+        "longdesc",
+    }
+)
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _GAP = r"[\s\x00-\x1f]*"
 #: Script URLs anywhere outside code, even spelled with gaps ("java\tscript:"),
 #: whatever construct carries them: Markdown parsers disagree on edge cases.
 SCRIPT_URL_RE = re.compile(
-    r"(?<![A-Za-z])(?:" + "|".join(_GAP.join(word) for word in ("javascript", "vbscript")) + r")"
-    + _GAP + r":|data" + _GAP + r":" + _GAP + r"text/html",
+    r"(?<![A-Za-z])(?:"
+    + "|".join(_GAP.join(word) for word in ("javascript", "vbscript"))
+    + r")"
+    + _GAP
+    + r":|data"
+    + _GAP
+    + r":"
+    + _GAP
+    + r"text/html",
     re.IGNORECASE,
 )
 
@@ -114,20 +150,38 @@ def scan_html(masked: str, where: Positions) -> list[Finding]:
     for line, col, tag, attrs in finder.found:
         pos = Pos(where.first_line + line - 1, col + 1)
         if tag in DANGEROUS_TAGS:
-            findings.append(Finding(pos, f"raw HTML <{tag}> is not allowed in posts: it could run "
-                                    "script or load active content; remove it", "unsafe-html"))
+            findings.append(
+                Finding(
+                    pos,
+                    f"raw HTML <{tag}> is not allowed in posts: it could run "
+                    "script or load active content; remove it",
+                    "unsafe-html",
+                )
+            )
             continue
         for name, value in attrs:
             if name.startswith("on"):
-                findings.append(Finding(pos, f"raw HTML attribute {name}= on <{tag}> runs script: "
-                                        "remove the attribute", "unsafe-html"))
+                findings.append(
+                    Finding(
+                        pos,
+                        f"raw HTML attribute {name}= on <{tag}> runs script: remove the attribute",
+                        "unsafe-html",
+                    )
+                )
             elif name in URL_ATTRS and value and url_scheme(value) not in (None, *SAFE_SCHEMES):
-                findings.append(Finding(pos, f"<{tag} {name}=\"{value[:40]}\"> uses a "
-                                        f"{url_scheme(value)}: URL, which is not allowed: "
-                                        "use an http(s) link", "unsafe-url"))
+                findings.append(
+                    Finding(
+                        pos,
+                        f'<{tag} {name}="{value[:40]}"> uses a '
+                        f"{url_scheme(value)}: URL, which is not allowed: "
+                        "use an http(s) link",
+                        "unsafe-url",
+                    )
+                )
             elif name == "style" and value and re.search(r"expression\s*\(|url\s*\(", value, re.I):
-                findings.append(Finding(pos, f"style= on <{tag}> loads or runs something: remove it",
-                                        "unsafe-html"))
+                findings.append(
+                    Finding(pos, f"style= on <{tag}> loads or runs something: remove it", "unsafe-html")
+                )
     return findings
 
 
@@ -136,9 +190,13 @@ def scan_attr_lists(masked: str, where: Positions) -> list[Finding]:
     findings = []
     for match in ATTR_LIST_RE.finditer(masked):
         for attr in EVENT_ATTR_RE.finditer(match.group("body")):
-            findings.append(Finding(where.at(match.start()), f"attribute list sets "
-                                    f"{attr.group('name')}=, which runs script: remove it",
-                                    "unsafe-html"))
+            findings.append(
+                Finding(
+                    where.at(match.start()),
+                    f"attribute list sets {attr.group('name')}=, which runs script: remove it",
+                    "unsafe-html",
+                )
+            )
     return findings
 
 
@@ -148,8 +206,17 @@ def find_links(masked: str, where: Positions) -> list[Link]:
         group = "angle" if m.group("angle") is not None else "target"
         start, end = m.span(group)
         kind = "image" if m.group("bang") else "link"
-        links.append(Link(kind, m.group(group), start, end, where.at(m.start()),
-                          text=m.group("text").strip(), outer=m.span()))
+        links.append(
+            Link(
+                kind,
+                m.group(group),
+                start,
+                end,
+                where.at(m.start()),
+                text=m.group("text").strip(),
+                outer=m.span(),
+            )
+        )
     for m in REF_DEF_RE.finditer(masked):
         start, end = m.span("target")
         links.append(Link("link", m.group("target"), start, end, where.at(m.start())))
@@ -170,16 +237,27 @@ def scan_body(body: str, first_line: int) -> tuple[list[Link], list[Finding]]:
     for link in links:
         scheme = url_scheme(link.target)
         if scheme is not None and scheme not in SAFE_SCHEMES:
-            findings.append(Finding(link.pos, f"{link.kind} to a {scheme}: URL is not allowed: "
-                                    "use http, https, mailto or tel", "unsafe-url"))
+            findings.append(
+                Finding(
+                    link.pos,
+                    f"{link.kind} to a {scheme}: URL is not allowed: use http, https, mailto or tel",
+                    "unsafe-url",
+                )
+            )
             covered.append((link.start, link.end))
     reported = {f.pos.line for f in findings}
     for match in SCRIPT_URL_RE.finditer(masked):
         pos = where.at(match.start())
         if pos.line in reported or any(a <= match.start() < b for a, b in covered):
             continue
-        findings.append(Finding(pos, "a script URL (javascript:, vbscript: or data:text/html) is "
-                                "not allowed outside code: remove it, or put it in `code`", "unsafe-url"))
+        findings.append(
+            Finding(
+                pos,
+                "a script URL (javascript:, vbscript: or data:text/html) is "
+                "not allowed outside code: remove it, or put it in `code`",
+                "unsafe-url",
+            )
+        )
     return links, findings
 
 

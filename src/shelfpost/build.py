@@ -34,13 +34,32 @@ def _safe_out(root: Path, out: Path) -> Path:
     """Refuse output folders whose cleaning would delete the library itself."""
     out = out.resolve()
     if out == root or out in root.parents or (out / "shelfpost.yml").exists() or (out / ".git").exists():
-        raise ShelfpostError([Problem(str(out), 0, 0, "the output folder holds the library (or is "
-                                      "above it) and the engine empties it first: pick another "
-                                      "folder, e.g. site/", "out-dir")])
+        raise ShelfpostError(
+            [
+                Problem(
+                    str(out),
+                    0,
+                    0,
+                    "the output folder holds the library (or is "
+                    "above it) and the engine empties it first: pick another "
+                    "folder, e.g. site/",
+                    "out-dir",
+                )
+            ]
+        )
     for name in ("content", "calendar", "plan", "partners", "src"):
         if out == root / name:
-            raise ShelfpostError([Problem(str(out), 0, 0, f"the output folder is the library's "
-                                          f"{name}/ folder: pick another folder", "out-dir")])
+            raise ShelfpostError(
+                [
+                    Problem(
+                        str(out),
+                        0,
+                        0,
+                        f"the output folder is the library's {name}/ folder: pick another folder",
+                        "out-dir",
+                    )
+                ]
+            )
     return out
 
 
@@ -55,12 +74,20 @@ def navigation(library: Library) -> list[Any]:
     return nav
 
 
-def build_site(library: Library, now: datetime, out: Path, *, preview: bool = False,
-               engine: str | None = None, work_dir: Path | None = None) -> BuildResult:
+def build_site(
+    library: Library,
+    now: datetime,
+    out: Path,
+    *,
+    preview: bool = False,
+    engine: str | None = None,
+    work_dir: Path | None = None,
+) -> BuildResult:
     """Build the site into ``out``; raise :class:`ShelfpostError` on any error."""
     if library.config is None or not library.ok:
-        raise ShelfpostError(errors(library.problems) or library.problems,
-                             "the library has errors; fix them and build again")
+        raise ShelfpostError(
+            errors(library.problems) or library.problems, "the library has errors; fix them and build again"
+        )
     cfg = library.config
     out = _safe_out(library.root, out)
     work = (work_dir or library.root / WORK_DIR).resolve()
@@ -83,8 +110,7 @@ def build_site(library: Library, now: datetime, out: Path, *, preview: bool = Fa
     # The engine writes beside its config (Zensical insists on it); the finished
     # site then replaces `out` in one move, so a failed build leaves the old site.
     staged = work / "site"
-    config = engine_config(library, docs, staged, overrides, navigation(library), feed_files(cfg),
-                           STYLESHEET)
+    config = engine_config(library, docs, staged, overrides, navigation(library), feed_files(cfg), STYLESHEET)
     config_file = work / "mkdocs.yml"
     write_engine_config(config, config_file)
 

@@ -20,8 +20,22 @@ from .schema import did_you_mean
 CONTENT = "content"
 MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 #: URL folders the site generator owns; a page may not take one of these names.
-RESERVED_SLUGS = frozenset({"index", "posts", "tags", "archive", "feed", "atom", "search",
-                            "assets", "media", "404", "sitemap", "events"})
+RESERVED_SLUGS = frozenset(
+    {
+        "index",
+        "posts",
+        "tags",
+        "archive",
+        "feed",
+        "atom",
+        "search",
+        "assets",
+        "media",
+        "404",
+        "sitemap",
+        "events",
+    }
+)
 
 
 def resolve_target(doc_path: str, target: str) -> str | None:
@@ -42,8 +56,9 @@ def resolve_target(doc_path: str, target: str) -> str | None:
     return joined
 
 
-def _problem(doc: Document, pos_line: int, pos_col: int, message: str, code: str,
-             severity: Severity = Severity.ERROR) -> Problem:
+def _problem(
+    doc: Document, pos_line: int, pos_col: int, message: str, code: str, severity: Severity = Severity.ERROR
+) -> Problem:
     return Problem(doc.path, pos_line, pos_col, message, code, severity)
 
 
@@ -61,17 +76,38 @@ def cross_check(library: Library) -> list[Problem]:
             continue
         for post in same:
             others = ", ".join(p.path for p in same if p is not post)
-            problems.append(_problem(post, 1, 1, f"slug {slug!r} is also used by {others}: two "
-                                     "posts would share one URL; rename one file", "slug-duplicate"))
+            problems.append(
+                _problem(
+                    post,
+                    1,
+                    1,
+                    f"slug {slug!r} is also used by {others}: two posts would share one URL; rename one file",
+                    "slug-duplicate",
+                )
+            )
     type_paths = {t.path for t in library.config.types.values()} if library.config else set()
     page_slugs: dict[str, str] = {}
     for page in library.pages:
         if page.slug in RESERVED_SLUGS or page.slug in type_paths:
-            problems.append(_problem(page, 1, 1, f"the page name {page.slug!r} is taken by the "
-                                     "site's own sections: rename the file", "slug-reserved"))
+            problems.append(
+                _problem(
+                    page,
+                    1,
+                    1,
+                    f"the page name {page.slug!r} is taken by the site's own sections: rename the file",
+                    "slug-reserved",
+                )
+            )
         elif page.slug in page_slugs:
-            problems.append(_problem(page, 1, 1, f"the page name {page.slug!r} is also used by "
-                                     f"{page_slugs[page.slug]}: rename one file", "slug-duplicate"))
+            problems.append(
+                _problem(
+                    page,
+                    1,
+                    1,
+                    f"the page name {page.slug!r} is also used by {page_slugs[page.slug]}: rename one file",
+                    "slug-duplicate",
+                )
+            )
         page_slugs.setdefault(page.slug, page.path)
 
     # Authors and images named in front matter.
@@ -80,9 +116,17 @@ def cross_check(library: Library) -> list[Problem]:
             if author not in library.authors:
                 pos = post.mark("authors")
                 known = ", ".join(sorted(library.authors)) or "none: create content/authors.yml"
-                problems.append(_problem(post, pos.line, pos.column, f"authors: {author!r} is not "
-                                         f"in content/authors.yml{did_you_mean(author, library.authors)}"
-                                         f" (known: {known})", "author-unknown"))
+                problems.append(
+                    _problem(
+                        post,
+                        pos.line,
+                        pos.column,
+                        f"authors: {author!r} is not "
+                        f"in content/authors.yml{did_you_mean(author, library.authors)}"
+                        f" (known: {known})",
+                        "author-unknown",
+                    )
+                )
         if post.image is not None or "image" in post.marks:
             pos = post.mark("image")
             msg = _media_problem(post.image, library.media)
@@ -94,15 +138,28 @@ def cross_check(library: Library) -> list[Problem]:
         for link in doc.links:
             scheme = url_scheme(link.target)
             if link.kind == "image" and not link.text:
-                problems.append(_problem(doc, link.pos.line, link.pos.column, "image has no alt text: "
-                                         "write a description between the brackets, ![like this](...)",
-                                         "image-alt"))
+                problems.append(
+                    _problem(
+                        doc,
+                        link.pos.line,
+                        link.pos.column,
+                        "image has no alt text: write a description between the brackets, ![like this](...)",
+                        "image-alt",
+                    )
+                )
             if scheme is not None:
                 if link.kind == "image":
-                    problems.append(_problem(doc, link.pos.line, link.pos.column,
-                                             f"image {link.target} is loaded from another site, which "
-                                             "tells it who reads the post: copy it into content/media/",
-                                             "image-remote", Severity.WARNING))
+                    problems.append(
+                        _problem(
+                            doc,
+                            link.pos.line,
+                            link.pos.column,
+                            f"image {link.target} is loaded from another site, which "
+                            "tells it who reads the post: copy it into content/media/",
+                            "image-remote",
+                            Severity.WARNING,
+                        )
+                    )
                 continue
             if link.target.startswith("#") or not link.target:
                 continue
@@ -113,23 +170,51 @@ def cross_check(library: Library) -> list[Problem]:
                     problems.append(_problem(doc, link.pos.line, link.pos.column, msg, "image-missing"))
                 continue
             if resolved is None:
-                problems.append(_problem(doc, link.pos.line, link.pos.column, f"link {link.target!r} "
-                                         "points outside content/: link to a post, page or file in "
-                                         "content/", "link-broken"))
+                problems.append(
+                    _problem(
+                        doc,
+                        link.pos.line,
+                        link.pos.column,
+                        f"link {link.target!r} "
+                        "points outside content/: link to a post, page or file in "
+                        "content/",
+                        "link-broken",
+                    )
+                )
             elif resolved.endswith(".md"):
                 target = posts_by_path.get(resolved) or pages_by_path.get(resolved)
                 if target is None and resolved not in library.files:
-                    problems.append(_problem(doc, link.pos.line, link.pos.column,
-                                             f"link {link.target!r} points to {resolved}, which does "
-                                             "not exist: check the file name", "link-broken"))
+                    problems.append(
+                        _problem(
+                            doc,
+                            link.pos.line,
+                            link.pos.column,
+                            f"link {link.target!r} points to {resolved}, which does "
+                            "not exist: check the file name",
+                            "link-broken",
+                        )
+                    )
                 elif isinstance(target, Post) and target.draft and not getattr(doc, "draft", False):
-                    problems.append(_problem(doc, link.pos.line, link.pos.column,
-                                             f"link to {resolved}, a draft: readers see plain text "
-                                             "until it is published", "link-draft", Severity.WARNING))
+                    problems.append(
+                        _problem(
+                            doc,
+                            link.pos.line,
+                            link.pos.column,
+                            f"link to {resolved}, a draft: readers see plain text until it is published",
+                            "link-draft",
+                            Severity.WARNING,
+                        )
+                    )
             elif resolved not in library.files:
-                problems.append(_problem(doc, link.pos.line, link.pos.column,
-                                         f"link {link.target!r} points to {resolved}, which does not "
-                                         "exist", "link-broken"))
+                problems.append(
+                    _problem(
+                        doc,
+                        link.pos.line,
+                        link.pos.column,
+                        f"link {link.target!r} points to {resolved}, which does not exist",
+                        "link-broken",
+                    )
+                )
     return problems
 
 

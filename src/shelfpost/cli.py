@@ -10,7 +10,7 @@ import functools
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,8 +35,12 @@ def find_root(start: Path) -> Path:
 
 
 def root_option(func: F) -> F:
-    @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  help="The library repository (default: the nearest folder with shelfpost.yml).")
+    @click.option(
+        "--root",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The library repository (default: the nearest folder with shelfpost.yml).",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, root: Path | None, **kwargs: Any) -> Any:
         return func(*args, root=find_root(root or Path.cwd()), **kwargs)
@@ -46,8 +50,8 @@ def root_option(func: F) -> F:
 
 def parse_now(value: str | None, library: Library) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc)
-    tz = library.config.timezone if library.config else timezone.utc
+        return datetime.now(UTC)
+    tz = library.config.timezone if library.config else UTC
     try:
         return parse_moment(value, tz)
     except Invalid as exc:
@@ -77,8 +81,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text (path:line:col: error: ...), github (Actions annotations) or json.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text (path:line:col: error: ...), github (Actions annotations) or json.",
+)
 @root_option
 def check(paths: tuple[Path, ...], fmt: str, root: Path) -> None:
     """Check every file of the library and report all problems at once.
@@ -91,8 +101,11 @@ def check(paths: tuple[Path, ...], fmt: str, root: Path) -> None:
     problems = list(library.problems)
     if paths:
         wanted = [_rel(root, p) for p in paths]
-        problems = [p for p in problems
-                    if any(p.path == w or p.path.startswith(w.rstrip("/") + "/") or w == "." for w in wanted)]
+        problems = [
+            p
+            for p in problems
+            if any(p.path == w or p.path.startswith(w.rstrip("/") + "/") or w == "." for w in wanted)
+        ]
     checked = f"{len(library.posts)} post(s) and {len(library.pages)} page(s) checked"
     if fmt == "json":
         click.echo(format_problems(problems, "json"))
@@ -112,15 +125,30 @@ def _rel(root: Path, path: Path) -> str:
 
 
 @main.command()
-@click.option("--now", "now_text", metavar="ISO8601", default=None,
-              help="Build as of this moment (default: the clock). Without an offset it is in the "
-                   "library's time zone.")
-@click.option("--drafts", is_flag=True, help="Preview: also show drafts and scheduled posts, "
-              "marked as such (never in feeds).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (default: site/ in the library).")
-@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default=None,
-              help="Override site.engine from shelfpost.yml.")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    default=None,
+    help="Build as of this moment (default: the clock). Without an offset it is in the library's time zone.",
+)
+@click.option(
+    "--drafts",
+    is_flag=True,
+    help="Preview: also show drafts and scheduled posts, marked as such (never in feeds).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: site/ in the library).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default=None,
+    help="Override site.engine from shelfpost.yml.",
+)
 @root_option
 def build(now_text: str | None, drafts: bool, out: Path | None, engine: str | None, root: Path) -> None:
     """Build the public site and its feeds with only the posts due by NOW."""
@@ -136,8 +164,11 @@ def build(now_text: str | None, drafts: bool, out: Path | None, engine: str | No
         return
     for problem in library.problems:  # warnings only, or build would have failed
         click.echo(problem.format_text(), err=True)
-    click.echo(f"built {result.posts} post(s) with {result.engine} into {result.site_dir} "
-               f"in {time.perf_counter() - started:.1f} s", err=True)
+    click.echo(
+        f"built {result.posts} post(s) with {result.engine} into {result.site_dir} "
+        f"in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
     click.echo(f"open {result.site_dir / 'index.html'} in a browser, or run `make serve`", err=True)
 
 
@@ -149,8 +180,13 @@ def serve(port: int, interval: float, root: Path) -> None:
     """Preview the site with drafts at http://127.0.0.1:PORT, rebuilding on changes."""
     from .serve import serve_preview
 
-    serve_preview(root, port, interval, echo=lambda msg: click.echo(msg, err=True),
-                  clock=lambda: datetime.now(timezone.utc))
+    serve_preview(
+        root,
+        port,
+        interval,
+        echo=lambda msg: click.echo(msg, err=True),
+        clock=lambda: datetime.now(UTC),
+    )
 
 
 @main.command()

@@ -83,8 +83,12 @@ def read_text(path: Path, rel: str, rep: Reporter) -> str | None:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
-        rep.error(Pos(line, col), f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the "
-                  "file as UTF-8 (in most editors: Save with Encoding > UTF-8)", "encoding")
+        rep.error(
+            Pos(line, col),
+            f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}): save the "
+            "file as UTF-8 (in most editors: Save with Encoding > UTF-8)",
+            "encoding",
+        )
         return None
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -97,13 +101,20 @@ def split_front_matter(text: str, rep: Reporter) -> tuple[str, int, str, int] | 
     """
     first = FENCE_LINE_RE.match(text)
     if not first:
-        rep.error(Pos(1, 1), "must start with front matter: a line '---', the keys (title, "
-                  "publish_at, ...), then a closing '---'", "front-matter-missing")
+        rep.error(
+            Pos(1, 1),
+            "must start with front matter: a line '---', the keys (title, "
+            "publish_at, ...), then a closing '---'",
+            "front-matter-missing",
+        )
         return None
     second = FENCE_LINE_RE.search(text, first.end())
     if not second:
-        rep.error(Pos(1, 1), "the front matter opened here is never closed: add a line '---' "
-                  "after the last key", "front-matter-unclosed")
+        rep.error(
+            Pos(1, 1),
+            "the front matter opened here is never closed: add a line '---' after the last key",
+            "front-matter-unclosed",
+        )
         return None
     yaml_text = text[first.end() + 1 : second.start()]
     body_start = min(second.end() + 1, len(text))
@@ -140,8 +151,11 @@ def walk(root: Path, folder: str, rep_for: dict[str, Reporter]) -> Iterator[tupl
             rel = full.relative_to(root).as_posix()
             if full.is_symlink():
                 rep_for.setdefault(rel, Reporter(rel)).error(
-                    Pos(1, 1), "is a symbolic link: shelfpost reads only regular files; replace "
-                    "the link with the file itself", "symlink")
+                    Pos(1, 1),
+                    "is a symbolic link: shelfpost reads only regular files; replace "
+                    "the link with the file itself",
+                    "symlink",
+                )
                 if name in dirnames:
                     dirnames.remove(name)
                 continue
@@ -156,8 +170,12 @@ def walk(root: Path, folder: str, rep_for: dict[str, Reporter]) -> Iterator[tupl
 def load_config(root: Path, rep: Reporter) -> Config | None:
     path = root / CONFIG_FILE
     if not path.is_file():
-        rep.error(Pos(1, 1), f"{CONFIG_FILE} is missing: shelfpost needs the library's name, "
-                  "site_url, language and timezone there (see README)", "config-missing")
+        rep.error(
+            Pos(1, 1),
+            f"{CONFIG_FILE} is missing: shelfpost needs the library's name, "
+            "site_url, language and timezone there (see README)",
+            "config-missing",
+        )
         return None
     node = read_yaml(path, CONFIG_FILE, rep)
     if node is False:
@@ -175,8 +193,11 @@ def load_config(root: Path, rep: Reporter) -> Config | None:
     paths: dict[str, str] = {}
     for t in types.values():
         if t.path in paths:
-            rep.error(data.mark("types"), f"types: {t.id} and {paths[t.path]} share the path "
-                      f"{t.path!r}: give each type its own", "config")
+            rep.error(
+                data.mark("types"),
+                f"types: {t.id} and {paths[t.path]} share the path {t.path!r}: give each type its own",
+                "config",
+            )
         paths[t.path] = t.id
     site = data["site"]
     site_cfg = SiteConfig(**site.values) if site is not None else SiteConfig()
@@ -210,8 +231,9 @@ def load_authors(root: Path, reporters: dict[str, Reporter]) -> dict[str, Author
 # Posts and pages
 
 
-def _front_matter(path: Path, rel: str, rep: Reporter, schema: type[Any], ctx: Context
-                  ) -> tuple[Validated | None, str, int] | None:
+def _front_matter(
+    path: Path, rel: str, rep: Reporter, schema: type[Any], ctx: Context
+) -> tuple[Validated | None, str, int] | None:
     """Front matter (possibly incomplete) and body; ``None`` when there is no body to check."""
     text = read_text(path, rel, rep)
     if text is None:
@@ -241,16 +263,23 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
     """One post, or ``None`` after reporting every problem it has."""
     name = POST_NAME_RE.match(path.name)
     if not name:
-        rep.error(Pos(1, 1), "post file names look like YYYY-MM-DD-slug.md (e.g. "
-                  "2026-12-01-winter-hours.md): rename the file", "post-name")
+        rep.error(
+            Pos(1, 1),
+            "post file names look like YYYY-MM-DD-slug.md (e.g. 2026-12-01-winter-hours.md): rename the file",
+            "post-name",
+        )
         return None
     slug = name["slug"]
     problem = slug_problem(slug)
     if problem:
         rep.error(Pos(1, 1), f"{problem} (the slug is the file name after the date)", "slug")
     if path.parent.name != name["year"]:
-        rep.error(Pos(1, 1), f"posts of {name['year']} live in {POSTS_DIR}/{name['year']}/: "
-                  "move the file", "post-folder", Severity.WARNING)
+        rep.error(
+            Pos(1, 1),
+            f"posts of {name['year']} live in {POSTS_DIR}/{name['year']}/: move the file",
+            "post-folder",
+            Severity.WARNING,
+        )
     loaded = _front_matter(path, rel, rep, PostFrontMatter, ctx)
     if loaded is None:
         return None
@@ -262,28 +291,46 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
 
     image, image_alt = data.get("image"), data.get("image_alt")
     if image and not image_alt and "image_alt" not in data.marks:
-        rep.error(data.mark("image"), "image_alt: required when an image is given: describe "
-                  "what the image shows for people who cannot see it", "image-alt")
+        rep.error(
+            data.mark("image"),
+            "image_alt: required when an image is given: describe "
+            "what the image shows for people who cannot see it",
+            "image-alt",
+        )
         ok = False
     if image_alt and not image and "image" not in data.marks:
-        rep.error(data.mark("image_alt"), "image_alt is set but there is no image: add `image:` "
-                  "or remove image_alt", "image-alt", Severity.WARNING)
+        rep.error(
+            data.mark("image_alt"),
+            "image_alt is set but there is no image: add `image:` or remove image_alt",
+            "image-alt",
+            Severity.WARNING,
+        )
 
     event = None
     block = data.get("event")
     ptype = config.types.get(data.get("type", ""))
     if ptype is not None and ptype.events and "event" not in data.marks:
-        rep.error(data.mark("type"), f"type: {ptype.id} posts need an `event:` block with start, "
-                  "end and location", "event-missing")
+        rep.error(
+            data.mark("type"),
+            f"type: {ptype.id} posts need an `event:` block with start, end and location",
+            "event-missing",
+        )
         ok = False
     elif ptype is not None and block is not None and not ptype.events:
-        rep.error(data.mark("event"), f"event: only event posts carry an event block, and this "
-                  f"is a {ptype.id} post: remove the block or change the type", "event-type")
+        rep.error(
+            data.mark("event"),
+            f"event: only event posts carry an event block, and this "
+            f"is a {ptype.id} post: remove the block or change the type",
+            "event-type",
+        )
         ok = False
     elif block is not None and block.complete:
         if block["end"] <= block["start"]:
-            rep.error(data.mark("event.end"), "event.end must be after event.start "
-                      f"({block['start']:%Y-%m-%d %H:%M})", "event-end")
+            rep.error(
+                data.mark("event.end"),
+                f"event.end must be after event.start ({block['start']:%Y-%m-%d %H:%M})",
+                "event-end",
+            )
             ok = False
         else:
             event = Event(block["start"], block["end"], block["location"], block["registration_url"])
@@ -326,9 +373,18 @@ def load_page(path: Path, rel: str, rep: Reporter, ctx: Context) -> Page | None:
     links, ok = _scan(body, body_line, rep)
     if data is None or not data.complete or not ok or problem or data["draft"]:
         return None
-    return Page(path=rel, slug=slug, title=data["title"], summary=data["summary"], body=body,
-                body_line=body_line, links=tuple(links), marks=MappingProxyType(dict(data.marks)),
-                order=data["order"], nav=data["nav"])
+    return Page(
+        path=rel,
+        slug=slug,
+        title=data["title"],
+        summary=data["summary"],
+        body=body,
+        body_line=body_line,
+        links=tuple(links),
+        marks=MappingProxyType(dict(data.marks)),
+        order=data["order"],
+        nav=data["nav"],
+    )
 
 
 def load_library(root: Path | str) -> Library:
@@ -338,7 +394,7 @@ def load_library(root: Path | str) -> Library:
     config_rep = reporters.setdefault(CONFIG_FILE, Reporter(CONFIG_FILE))
     config = load_config(root, config_rep)
     if config is None:
-        return Library(root, None, problems=_collect(reporters))
+        return Library(root, None, problems=tuple(_collect(reporters)))
 
     ctx = Context(timezone=config.timezone, choices={"type": list(config.types)})
     authors = load_authors(root, reporters)
@@ -363,8 +419,15 @@ def load_library(root: Path | str) -> Library:
             media.add(rel)
 
     # Phase 2: what files say about each other.
-    library = Library(root, config, tuple(posts), tuple(pages), MappingProxyType(authors),
-                      frozenset(media), frozenset(files))
+    library = Library(
+        root,
+        config,
+        tuple(posts),
+        tuple(pages),
+        MappingProxyType(authors),
+        frozenset(media),
+        frozenset(files),
+    )
     cross = checks.cross_check(library)
     return checks.without_broken(library, _collect(reporters) + cross)
 

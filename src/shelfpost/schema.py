@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -45,7 +45,7 @@ class Invalid(Exception):
 class Context:
     """What converters need to know about the library (passed in, never global)."""
 
-    timezone: tzinfo = timezone.utc
+    timezone: tzinfo = UTC
     choices: Mapping[str, Iterable[str]] = field(default_factory=dict)
 
 
@@ -79,14 +79,18 @@ class Reporter:
     def visit(self, node: Node) -> bool:
         """Refuse aliases and hand-written tags; ``False`` means skip this node."""
         if id(node) in self._seen:
-            self.error(node, "YAML anchors and aliases (& and *) are not allowed here: "
-                       "write the value out", "yaml-alias")
+            self.error(
+                node,
+                "YAML anchors and aliases (& and *) are not allowed here: write the value out",
+                "yaml-alias",
+            )
             return False
         self._seen.add(id(node))
         if node.tag not in STANDARD_TAGS:
             shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.error(node, f"YAML tag {shown} is not allowed: remove it and write a plain "
-                       "value", "yaml-tag")
+            self.error(
+                node, f"YAML tag {shown} is not allowed: remove it and write a plain value", "yaml-tag"
+            )
             return False
         return True
 
@@ -137,7 +141,7 @@ class Text(Field):
         node = _scalar(node, "text")
         if node.tag.endswith(":null"):
             raise Invalid("is empty: write the text after the colon", node)
-        value = node.value.strip()
+        value = str(node.value).strip()
         if not value:
             raise Invalid("is empty: write the text after the colon", node)
         if _CONTROL.search(value):
@@ -146,8 +150,11 @@ class Text(Field):
             raise Invalid("must be one line", node)
         if _TAG_LIKE.search(value):
             raise Invalid(
-                "holds HTML markup (" + repr(_TAG_LIKE.search(value).group(0))  # type: ignore[union-attr]
-                + "...): this field is plain text, remove the tag", node)
+                "holds HTML markup ("
+                + repr(_TAG_LIKE.search(value).group(0))  # type: ignore[union-attr]
+                + "...): this field is plain text, remove the tag",
+                node,
+            )
         if self.max_length is not None and len(value) > self.max_length:
             raise Invalid(f"is {len(value)} characters long; at most {self.max_length}", node)
         return unicodedata.normalize("NFC", value)
@@ -192,17 +199,20 @@ def parse_moment(text: str, tz: tzinfo) -> datetime:
     try:
         dt = datetime.fromisoformat(s)
     except ValueError as exc:
-        raise Invalid(f"{s!r} is not a real date and time ({exc}); write it as "
-                      "YYYY-MM-DD HH:MM, e.g. 2026-12-01 10:00") from None
+        raise Invalid(
+            f"{s!r} is not a real date and time ({exc}); write it as YYYY-MM-DD HH:MM, e.g. 2026-12-01 10:00"
+        ) from None
     if dt.tzinfo is not None:
         return dt
     local = dt.replace(tzinfo=tz)
-    back = local.astimezone(timezone.utc).astimezone(tz)
+    back = local.astimezone(UTC).astimezone(tz)
     if back.replace(tzinfo=None) != dt:
         raise Invalid(f"{s} does not exist in {tz} (the clocks skip it): pick another time")
     if dt.replace(fold=1, tzinfo=tz).utcoffset() != local.utcoffset():
-        raise Invalid(f"{s} happens twice in {tz} (the clocks go back): add an offset such "
-                      f"as {local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}")
+        raise Invalid(
+            f"{s} happens twice in {tz} (the clocks go back): add an offset such "
+            f"as {local.strftime('%z')[:3]}:{local.strftime('%z')[3:]}"
+        )
     return local
 
 
@@ -228,8 +238,7 @@ class Day(Field):
         try:
             return date.fromisoformat(node.value.strip())
         except ValueError as exc:
-            raise Invalid(f"{node.value!r} is not a real date ({exc}); write YYYY-MM-DD",
-                          node) from None
+            raise Invalid(f"{node.value!r} is not a real date ({exc}); write YYYY-MM-DD", node) from None
 
 
 class Choice(Field):
@@ -249,11 +258,12 @@ class Choice(Field):
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
         node = _scalar(node, "a name")
-        value = node.value.strip()
+        value = str(node.value).strip()
         allowed = self.allowed(ctx)
         if value not in allowed:
-            raise Invalid(f"{value!r} is not one of: {', '.join(allowed)}{did_you_mean(value, allowed)}",
-                          node)
+            raise Invalid(
+                f"{value!r} is not one of: {', '.join(allowed)}{did_you_mean(value, allowed)}", node
+            )
         return value
 
     def describe(self) -> str:
@@ -270,10 +280,9 @@ class Ident(Field):
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
         node = _scalar(node, "an id")
-        value = node.value.strip()
+        value = str(node.value).strip()
         if not ID_RE.match(value):
-            raise Invalid(f"{value!r} is not a valid id: use lower-case letters, digits, - and _",
-                          node)
+            raise Invalid(f"{value!r} is not a valid id: use lower-case letters, digits, - and _", node)
         return value
 
 
@@ -286,11 +295,13 @@ class Url(Field):
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
         node = _scalar(node, "a URL")
-        value = node.value.strip()
+        value = str(node.value).strip()
         parts = urlsplit(value)
         if parts.scheme not in self.schemes or not parts.netloc or _CONTROL.search(value) or " " in value:
-            raise Invalid(f"{value!r} is not a full {' or '.join(self.schemes)} URL "
-                          "(e.g. https://example.org/page)", node)
+            raise Invalid(
+                f"{value!r} is not a full {' or '.join(self.schemes)} URL (e.g. https://example.org/page)",
+                node,
+            )
         return value
 
 
@@ -301,10 +312,13 @@ class RelPath(Field):
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
         node = _scalar(node, "a file path")
-        value = node.value.strip()
+        value = str(node.value).strip()
         if not value or "\\" in value or _CONTROL.search(value) or "://" in value:
-            raise Invalid(f"{value!r} is not a file path in the repository: write a path such as "
-                          "../../media/2026/photo.jpg", node)
+            raise Invalid(
+                f"{value!r} is not a file path in the repository: write a path such as "
+                "../../media/2026/photo.jpg",
+                node,
+            )
         return value
 
 
@@ -320,7 +334,9 @@ class ListOf(Field):
         if isinstance(node, ScalarNode) and node.tag.endswith(":null"):
             node_items: list[Node] = []
         elif not isinstance(node, SequenceNode):
-            raise Invalid(f"must be a list, e.g. {key}: [{node.value if isinstance(node, ScalarNode) else '...'}]", node)
+            raise Invalid(
+                f"must be a list, e.g. {key}: [{node.value if isinstance(node, ScalarNode) else '...'}]", node
+            )
         else:
             node_items = node.value
         out: list[Any] = []
@@ -375,8 +391,11 @@ class MapOf(Field):
         out: dict[str, Any] = {}
         for knode, vnode in _unique_pairs(node, rep, key + "."):
             if not ID_RE.match(knode.value):
-                rep.error(knode, f"{key}: {knode.value!r} is not a valid id: use lower-case "
-                          "letters, digits, - and _", "schema")
+                rep.error(
+                    knode,
+                    f"{key}: {knode.value!r} is not a valid id: use lower-case letters, digits, - and _",
+                    "schema",
+                )
                 continue
             if not rep.visit(vnode):
                 continue
@@ -426,8 +445,12 @@ def _unique_pairs(node: MappingNode, rep: Reporter, prefix: str) -> list[tuple[S
         name = knode.value
         if name in first:
             line = rep.pos(first[name]).line
-            rep.error(knode, f"{prefix}{name}: duplicate key (first on line {line}); YAML would "
-                      "silently keep only the last one: remove one of them", "yaml-duplicate-key")
+            rep.error(
+                knode,
+                f"{prefix}{name}: duplicate key (first on line {line}); YAML would "
+                "silently keep only the last one: remove one of them",
+                "yaml-duplicate-key",
+            )
             continue
         first[name] = knode
         pairs.append((knode, vnode))
@@ -451,8 +474,15 @@ class Schema:
         cls.fields = collected
 
     @classmethod
-    def validate(cls, node: Node | None, ctx: Context, rep: Reporter, prefix: str = "",
-                 at: Pos | None = None, label: str = "this file") -> Validated | None:
+    def validate(
+        cls,
+        node: Node | None,
+        ctx: Context,
+        rep: Reporter,
+        prefix: str = "",
+        at: Pos | None = None,
+        label: str = "this file",
+    ) -> Validated | None:
         """Convert ``node``; report every problem; ``None`` when it is not a mapping.
 
         ``at`` is where to report a missing document or missing top-level keys
@@ -467,8 +497,9 @@ class Schema:
             return None
         if not isinstance(node, MappingNode):
             found = "a list" if isinstance(node, SequenceNode) else f"the text {node.value!r}"
-            rep.error(node, f"{where} must be a mapping of key: value lines, not {found}",
-                      "schema-not-mapping")
+            rep.error(
+                node, f"{where} must be a mapping of key: value lines, not {found}", "schema-not-mapping"
+            )
             return None
         values: dict[str, Any] = {}
         marks: dict[str, Pos] = {}
@@ -477,8 +508,12 @@ class Schema:
             name = knode.value
             spec = cls.fields.get(name)
             if spec is None:
-                rep.error(knode, f"{prefix}{name}: unknown key{did_you_mean(name, cls.fields)}"
-                          f" (allowed: {', '.join(cls.fields)})", "schema-unknown-key")
+                rep.error(
+                    knode,
+                    f"{prefix}{name}: unknown key{did_you_mean(name, cls.fields)}"
+                    f" (allowed: {', '.join(cls.fields)})",
+                    "schema-unknown-key",
+                )
                 complete = False
                 continue
             marks[name] = rep.pos(knode)
@@ -505,9 +540,11 @@ class Schema:
             if name in values or name in marks:
                 continue
             if spec.required:
-                rep.error(node_at if prefix else (at or node_at),
-                          f"{prefix}{name}: required key is missing: add '{name}: ...'",
-                          "schema-missing")
+                rep.error(
+                    node_at if prefix else (at or node_at),
+                    f"{prefix}{name}: required key is missing: add '{name}: ...'",
+                    "schema-missing",
+                )
                 complete = False
             else:
                 values[name] = spec.default

@@ -40,7 +40,7 @@ class Language(Field):
     kind = "language tag (BCP 47, e.g. zh-TW, en)"
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
-        value = _scalar(node, "a language tag").value.strip()
+        value = str(_scalar(node, "a language tag").value).strip()
         if not LANG_RE.match(value):
             raise Invalid(f"{value!r} is not a language tag such as zh-TW or en", node)
         return value
@@ -50,14 +50,15 @@ class TimeZone(Field):
     kind = "IANA time zone (e.g. Asia/Taipei)"
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
-        value = _scalar(node, "a time zone name").value.strip()
+        value = str(_scalar(node, "a time zone name").value).strip()
         try:
             ZoneInfo(value)
         except Exception:  # ZoneInfoNotFoundError, ValueError for odd keys
             from .schema import did_you_mean
 
-            raise Invalid(f"{value!r} is not a time zone{did_you_mean(value, available_timezones())}",
-                          node) from None
+            raise Invalid(
+                f"{value!r} is not a time zone{did_you_mean(value, available_timezones())}", node
+            ) from None
         return value
 
 
@@ -75,10 +76,16 @@ class Tag(Field):
 
 
 class LibrarySettings(Schema):
-    name = Text(required=True, max_length=120, doc="The library's public name, shown on the site and in feeds.")
-    site_url = Url(required=True, doc="Where the public site lives; every feed link is made absolute from it.")
+    name = Text(
+        required=True, max_length=120, doc="The library's public name, shown on the site and in feeds."
+    )
+    site_url = Url(
+        required=True, doc="Where the public site lives; every feed link is made absolute from it."
+    )
     language = Language(required=True, doc="Main language of the site and posts (sample: zh-TW).")
-    timezone = TimeZone(required=True, doc="Where a publish time without an offset is read (sample: Asia/Taipei).")
+    timezone = TimeZone(
+        required=True, doc="Where a publish time without an offset is read (sample: Asia/Taipei)."
+    )
     description = Text(max_length=300, default="", doc="One sentence for feeds and the home page.")
 
 
@@ -90,13 +97,17 @@ class TypeSettings(Schema):
 
 
 class SiteSettings(Schema):
-    engine = Choice(("mkdocs", "zensical"), default="mkdocs",
-                    doc="The engine that turns the generated docs tree into HTML.")
+    engine = Choice(
+        ("mkdocs", "zensical"),
+        default="mkdocs",
+        doc="The engine that turns the generated docs tree into HTML.",
+    )
     latest = Integer(minimum=1, maximum=100, default=10, doc="Posts on the home page.")
     page_size = Integer(minimum=5, maximum=500, default=20, doc="Posts per list page.")
     feed_entries = Integer(minimum=1, maximum=500, default=50, doc="Entries in each feed.")
-    date_format = Text(max_length=40, default="%Y-%m-%d %H:%M",
-                       doc="strftime format for dates shown on the site.")
+    date_format = Text(
+        max_length=40, default="%Y-%m-%d %H:%M", doc="strftime format for dates shown on the site."
+    )
 
 
 class ConfigFile(Schema):
@@ -132,12 +143,21 @@ class EventBlock(Schema):
 class PostFrontMatter(Schema):
     document_name = "post front matter"
     title = Text(required=True, max_length=200, doc="The headline, plain text.")
-    publish_at = Moment(required=True, doc="When the post goes live; without an offset, in the library's time zone.")
-    type = Choice(from_context="type", required=True, doc="news, resource, event, or a type from shelfpost.yml.")
-    summary = Text(required=True, max_length=300, doc="One or two plain-text sentences for lists, feeds and cards.")
+    publish_at = Moment(
+        required=True, doc="When the post goes live; without an offset, in the library's time zone."
+    )
+    type = Choice(
+        from_context="type", required=True, doc="news, resource, event, or a type from shelfpost.yml."
+    )
+    summary = Text(
+        required=True, max_length=300, doc="One or two plain-text sentences for lists, feeds and cards."
+    )
     tags = ListOf(Tag(), doc="Topics; each gets a tag page.")
     authors = ListOf(Ident(), min_items=1, required=True, doc="Author ids from content/authors.yml.")
-    original = Flag(required=True, doc="true for the library's own content; false for a share (the plan counts originals).")
+    original = Flag(
+        required=True,
+        doc="true for the library's own content; false for a share (the plan counts originals).",
+    )
     image = RelPath(doc="An image file, relative to the post (or /media/... from content/).")
     image_alt = Text(max_length=1000, doc="Alt text for the image; required whenever `image` is given.")
     channels = ListOf(Ident(), doc="Where the post will be syndicated (e.g. mastodon, bluesky).")
@@ -156,7 +176,6 @@ class PageFrontMatter(Schema):
     nav = Flag(default=True, doc="false keeps the page out of the navigation (still reachable by link).")
     draft = Flag(default=False, doc="true keeps the page out of the site.")
     lang = Language(doc="Language of this page when it differs from the site's.")
-
 
 
 def schema_tables() -> dict[str, list[tuple[str, str, bool, str]]]:

@@ -26,22 +26,30 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
     entries = []
     for name in WATCHED:
         path = root / name
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+        files = (
+            [path]
+            if path.is_file()
+            else sorted(p for p in path.rglob("*") if p.is_file())
+            if path.is_dir()
+            else []
+        )
         for f in files:
             st = f.stat()
             entries.append((str(f), st.st_mtime_ns, st.st_size))
     return tuple(entries)
 
 
-def serve_preview(root: Path, port: int, interval: float, echo: Callable[[str], None],
-                  clock: Callable[[], datetime]) -> None:
+def serve_preview(
+    root: Path, port: int, interval: float, echo: Callable[[str], None], clock: Callable[[], datetime]
+) -> None:
     out = root / ".shelfpost" / "preview"
 
     def rebuild() -> None:
         library = load_library(root)
         try:
-            result = build_site(library, clock(), out, preview=True,
-                                work_dir=root / ".shelfpost" / "preview-build")
+            result = build_site(
+                library, clock(), out, preview=True, work_dir=root / ".shelfpost" / "preview-build"
+            )
             echo(f"preview rebuilt: {result.posts} post(s) incl. drafts and scheduled")
         except ShelfpostError as exc:
             echo(format_problems(exc.problems))

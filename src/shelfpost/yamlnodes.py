@@ -86,8 +86,10 @@ def scalar_value(node: ScalarNode) -> Any:
     if tag.endswith(":bool"):
         return node.value.lower() in ("true", "yes", "on", "y")
     if tag.endswith(":int"):
-        return int(node.value.replace("_", ""), 0) if node.value[:2] in ("0x", "0o") else int(
-            node.value.replace("_", "")
+        return (
+            int(node.value.replace("_", ""), 0)
+            if node.value[:2] in ("0x", "0o")
+            else int(node.value.replace("_", ""))
         )
     if tag.endswith(":float"):
         return float(node.value.replace("_", ""))

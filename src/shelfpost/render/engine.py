@@ -79,15 +79,23 @@ def read_mkdocs_config(root: Path) -> dict[str, Any]:
     try:
         node = compose(text.replace("!!python/", "!python-"))  # positions only; tags ignored
     except YamlSyntaxError as exc:
-        raise ShelfpostError([Problem(MKDOCS_FILE, exc.pos.line, exc.pos.column, exc.message,
-                                      "yaml-syntax")]) from None
+        raise ShelfpostError(
+            [Problem(MKDOCS_FILE, exc.pos.line, exc.pos.column, exc.message, "yaml-syntax")]
+        ) from None
     if isinstance(node, MappingNode):
         for knode, _ in node.value:
             if knode.value in OWNED_KEYS:
                 pos = Pos(knode.start_mark.line + 1, knode.start_mark.column + 1)
-                problems.append(Problem(MKDOCS_FILE, pos.line, pos.column,
-                                        f"{knode.value}: shelfpost sets this from shelfpost.yml and "
-                                        "the content: remove it here", "mkdocs-owned-key"))
+                problems.append(
+                    Problem(
+                        MKDOCS_FILE,
+                        pos.line,
+                        pos.column,
+                        f"{knode.value}: shelfpost sets this from shelfpost.yml and "
+                        "the content: remove it here",
+                        "mkdocs-owned-key",
+                    )
+                )
     if problems:
         raise ShelfpostError(problems)
     data = yaml.load(text, Loader=_KeepTagsLoader)  # noqa: S506 - tags are kept as data only
@@ -105,8 +113,15 @@ class EngineRun:
     command: Sequence[str]
 
 
-def engine_config(library: Library, docs_dir: Path, site_dir: Path, overrides: Path,
-                  nav: list[Any], feeds: Sequence[FeedFile], stylesheet: str) -> dict[str, Any]:
+def engine_config(
+    library: Library,
+    docs_dir: Path,
+    site_dir: Path,
+    overrides: Path,
+    nav: list[Any],
+    feeds: Sequence[FeedFile],
+    stylesheet: str,
+) -> dict[str, Any]:
     assert library.config is not None
     cfg = library.config
     data = read_mkdocs_config(library.root)
@@ -114,9 +129,19 @@ def engine_config(library: Library, docs_dir: Path, site_dir: Path, overrides: P
     if isinstance(theme, str):
         theme = {"name": theme}
     if theme.get("custom_dir"):
-        raise ShelfpostError([Problem(MKDOCS_FILE, 1, 1, "theme.custom_dir: put template "
-                                      "overrides in templates/site/ instead; shelfpost sets the "
-                                      "folder", "mkdocs-owned-key")])
+        raise ShelfpostError(
+            [
+                Problem(
+                    MKDOCS_FILE,
+                    1,
+                    1,
+                    "theme.custom_dir: put template "
+                    "overrides in templates/site/ instead; shelfpost sets the "
+                    "folder",
+                    "mkdocs-owned-key",
+                )
+            ]
+        )
     theme.setdefault("name", "material")
     theme["language"] = cfg.language
     # Paths relative to the generated config, which sits in the work folder:
@@ -145,14 +170,16 @@ def engine_config(library: Library, docs_dir: Path, site_dir: Path, overrides: P
     # Posts, lists and tag pages are reached through links, not the sidebar: with
     # every post in the navigation the build turns quadratic in the post count.
     data.setdefault("not_in_nav", "/posts/\n/tags/\n/archive/*/\n/*/page/\n")
-    data.setdefault("validation", {"omitted_files": "ignore", "absolute_links": "ignore",
-                                   "unrecognized_links": "ignore"})
+    data.setdefault(
+        "validation", {"omitted_files": "ignore", "absolute_links": "ignore", "unrecognized_links": "ignore"}
+    )
     return data
 
 
 def write_engine_config(data: dict[str, Any], path: Path) -> None:
-    path.write_text(yaml.dump(data, Dumper=_KeepTagsDumper, allow_unicode=True, sort_keys=False),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.dump(data, Dumper=_KeepTagsDumper, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
 
 
 def engine_command(engine: str, config_file: Path) -> list[str]:
@@ -168,13 +195,31 @@ def run_engine(engine: str, config_file: Path, site_dir: Path, verbose: bool = F
     env = dict(os.environ)
     env.setdefault("PYTHONIOENCODING", "utf-8")
     if engine == "zensical" and not Path(command[0]).exists() and shutil.which("zensical") is None:
-        raise ShelfpostError([Problem("shelfpost.yml", 1, 1, "site.engine is zensical but "
-                                      "zensical is not installed: pip install zensical", "engine")])
-    result = subprocess.run(command, cwd=config_file.parent, env=env, capture_output=True,
-                            text=True, check=False)
+        raise ShelfpostError(
+            [
+                Problem(
+                    "shelfpost.yml",
+                    1,
+                    1,
+                    "site.engine is zensical but zensical is not installed: pip install zensical",
+                    "engine",
+                )
+            ]
+        )
+    result = subprocess.run(
+        command, cwd=config_file.parent, env=env, capture_output=True, text=True, check=False
+    )
     log = result.stdout + result.stderr
     if result.returncode != 0:
-        raise ShelfpostError([Problem(MKDOCS_FILE, 1, 1, f"the {engine} build failed "
-                                      f"(exit {result.returncode}):\n{log.strip()[-4000:]}",
-                                      "engine")])
+        raise ShelfpostError(
+            [
+                Problem(
+                    MKDOCS_FILE,
+                    1,
+                    1,
+                    f"the {engine} build failed (exit {result.returncode}):\n{log.strip()[-4000:]}",
+                    "engine",
+                )
+            ]
+        )
     return log

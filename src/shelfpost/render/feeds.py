@@ -91,19 +91,24 @@ class FeedRenderer:
                 if link.outer != (0, 0):
                     edits.append((link.outer[0], link.outer[1], link.text))
             else:
-                edits.append((link.start, link.end, self.absolute(resolved[len(CONTENT) + 1:])))
-        body = markdown.markdown(splice(post.body, edits), extensions=MARKDOWN_EXTENSIONS,
-                                 output_format="html")
+                edits.append((link.start, link.end, self.absolute(resolved[len(CONTENT) + 1 :])))
+        body = markdown.markdown(
+            splice(post.body, edits), extensions=MARKDOWN_EXTENSIONS, output_format="html"
+        )
         parts = []
         if post.image:
-            parts.append(f'<p><img src="{html.escape(self.absolute(post.image[len(CONTENT) + 1:]))}" '
-                         f'alt="{html.escape(post.image_alt or "")}"></p>')
+            parts.append(
+                f'<p><img src="{html.escape(self.absolute(post.image[len(CONTENT) + 1 :]))}" '
+                f'alt="{html.escape(post.image_alt or "")}"></p>'
+            )
         if post.event:
             tz, fmt = self.config.timezone, self.config.site.date_format
             ev = post.event
             where = html.escape(ev.location)
-            parts.append(f"<p>{html.escape(local(ev.start, tz, fmt))} – "
-                         f"{html.escape(local(ev.end, tz, fmt))} · {where}</p>")
+            parts.append(
+                f"<p>{html.escape(local(ev.start, tz, fmt))} – "
+                f"{html.escape(local(ev.end, tz, fmt))} · {where}</p>"
+            )
         parts.append(body)
         self._html[post.path] = "\n".join(parts)
         return self._html[post.path]
@@ -141,11 +146,10 @@ class FeedRenderer:
             if post.image and file.kind == "rss":
                 source = self.library.root / post.image
                 mime = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-                fe.enclosure(self.absolute(post.image[len(CONTENT) + 1:]),
-                             str(source.stat().st_size), mime)
+                fe.enclosure(self.absolute(post.image[len(CONTENT) + 1 :]), str(source.stat().st_size), mime)
         if file.kind == "rss":
-            return fg.rss_str(pretty=True)
-        return fg.atom_str(pretty=True)
+            return bytes(fg.rss_str(pretty=True))
+        return bytes(fg.atom_str(pretty=True))
 
     def run(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -160,4 +164,3 @@ class FeedRenderer:
 
 def render_feeds(library: Library, now: datetime) -> dict[str, bytes]:
     return FeedRenderer(library, now).run()
-

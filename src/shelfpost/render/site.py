@@ -101,7 +101,7 @@ def environment(library: Library) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         finalize=escape,
-        autoescape=False,  # finalize escapes for Markdown *and* HTML at once
+        autoescape=False,  # noqa: S701 - `finalize` escapes every value for Markdown and HTML at once
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -110,7 +110,7 @@ def environment(library: Library) -> jinja2.Environment:
     assert library.config is not None
     cfg = library.config
     env.filters["local"] = lambda dt: local(dt, cfg.timezone, cfg.site.date_format)
-    env.filters["iso"] = lambda dt: Markup(dt.isoformat())  # digits, '-', ':', '+' only
+    env.filters["iso"] = lambda dt: Markup(dt.isoformat())  # noqa: S704 - digits, -, :, + only
     return env
 
 
@@ -146,8 +146,7 @@ class SiteRenderer:
             """For raw HTML, where the engine does not rewrite ``.md`` links."""
             return relative_url(here, doc_url(doc))
 
-        text = self.env.get_template(template).render(
-            s=self.s, config=self.config, href_to=href_to, **ctx)
+        text = self.env.get_template(template).render(s=self.s, config=self.config, href_to=href_to, **ctx)
         self.tree.add(here, front_matter(meta or {}) + text)
 
     def entries(self, posts: Iterable[Post], here: str) -> list[Entry]:
@@ -165,7 +164,9 @@ class SiteRenderer:
             fragment = urlsplit(link.target).fragment
             suffix = f"#{fragment}" if fragment else ""
             if resolved in self.by_path:
-                edits.append((link.start, link.end, relative(here, post_doc(self.by_path[resolved])) + suffix))
+                edits.append(
+                    (link.start, link.end, relative(here, post_doc(self.by_path[resolved])) + suffix)
+                )
             elif resolved in self.pages:
                 edits.append((link.start, link.end, relative(here, page_doc(self.pages[resolved])) + suffix))
             elif resolved.endswith(".md"):
@@ -175,28 +176,40 @@ class SiteRenderer:
             elif resolved in self.library.files:
                 docs_path = self.media(resolved)
                 edits.append((link.start, link.end, relative(here, docs_path)))
-        return Markup(splice(doc.body, edits))
+        return Markup(splice(doc.body, edits))  # noqa: S704 - the body is Markdown the engine renders; check refused unsafe HTML
 
     def media(self, resolved: str) -> str:
-        docs_path = resolved[len(CONTENT) + 1:]
+        docs_path = resolved[len(CONTENT) + 1 :]
         self.tree.copy(docs_path, self.library.root / resolved)
         return docs_path
 
-    def paginate(self, folder: str, title: str, posts: Sequence[Post], intro: str = "",
-                 meta: dict[str, Any] | None = None) -> str:
+    def paginate(
+        self,
+        folder: str,
+        title: str,
+        posts: Sequence[Post],
+        intro: str = "",
+        meta: dict[str, Any] | None = None,
+    ) -> str:
         """``folder/index.md``, ``folder/page/2.md``...; returns the first page's path."""
         size = self.config.site.page_size
-        chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [[]]
+        chunks = [posts[i : i + size] for i in range(0, len(posts), size)] or [[]]
         docs = [f"{folder}/index.md"] + [f"{folder}/page/{n}.md" for n in range(2, len(chunks) + 1)]
-        for n, (chunk, here) in enumerate(zip(chunks, docs)):
+        for n, (chunk, here) in enumerate(zip(chunks, docs, strict=True)):
             pager = {
                 "newer": relative(here, docs[n - 1]) if n > 0 else None,
                 "older": relative(here, docs[n + 1]) if n + 1 < len(docs) else None,
             }
             page_title = title if n == 0 else f"{title} ({n + 1})"
-            self.render("list.md.j2", here, {"search": {"exclude": True}, **(meta or {})},
-                        title=page_title, intro=intro if n == 0 else "", pager=pager,
-                        entries=self.entries(chunk, here))
+            self.render(
+                "list.md.j2",
+                here,
+                {"search": {"exclude": True}, **(meta or {})},
+                title=page_title,
+                intro=intro if n == 0 else "",
+                pager=pager,
+                entries=self.entries(chunk, here),
+            )
         return docs[0]
 
     # --- the site -------------------------------------------------------------
@@ -227,8 +240,9 @@ class SiteRenderer:
         tag_rows = []
         for slug in sorted(tags, key=lambda s: (-len(tags[s]), names[s])):
             first = self.paginate(f"tags/{slug}", f"{self.s['tag']}：{names[slug]}", tags[slug])
-            tag_rows.append({"name": names[slug], "count": len(tags[slug]),
-                             "url": relative("tags/index.md", first)})
+            tag_rows.append(
+                {"name": names[slug], "count": len(tags[slug]), "url": relative("tags/index.md", first)}
+            )
         self.render("tags.md.j2", "tags/index.md", {"search": {"exclude": True}}, tags=tag_rows)
 
         # Archive: one paginated list per month, in the library's time zone.
@@ -237,24 +251,40 @@ class SiteRenderer:
             when = post.publish_at.astimezone(cfg.timezone)
             months[(when.year, when.month)].append(post)
         years: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for (year, month) in sorted(months, reverse=True):
+        for year, month in sorted(months, reverse=True):
             label = f"{year}-{month:02d}"
-            first = self.paginate(f"archive/{year}/{month:02d}", f"{self.s['archive']} {label}",
-                                  months[(year, month)])
-            years[year].append({"label": label, "count": len(months[(year, month)]),
-                                "url": relative("archive/index.md", first)})
-        self.render("archive.md.j2", "archive/index.md", {"search": {"exclude": True}},
-                    years=sorted(years.items(), reverse=True))
+            first = self.paginate(
+                f"archive/{year}/{month:02d}", f"{self.s['archive']} {label}", months[(year, month)]
+            )
+            years[year].append(
+                {
+                    "label": label,
+                    "count": len(months[(year, month)]),
+                    "url": relative("archive/index.md", first),
+                }
+            )
+        self.render(
+            "archive.md.j2",
+            "archive/index.md",
+            {"search": {"exclude": True}},
+            years=sorted(years.items(), reverse=True),
+        )
 
         # Home: latest posts and upcoming events.
         event_posts = [p for p in self.posts if p.event is not None and p.event.end >= self.now]
         event_posts.sort(key=lambda p: (p.event.start if p.event else p.publish_at, p.path))
-        self.render("home.md.j2", "index.md", {"search": {"exclude": True}},
-                    entries=self.entries(self.posts[: cfg.site.latest], "index.md"),
-                    upcoming=self.entries(event_posts[:5], "index.md"),
-                    sections=sections, archive_url=relative("index.md", "archive/index.md"),
-                    tags_url=relative("index.md", "tags/index.md"),
-                    feed_url=Markup("feed.xml"), atom_url=Markup("atom.xml"))
+        self.render(
+            "home.md.j2",
+            "index.md",
+            {"search": {"exclude": True}},
+            entries=self.entries(self.posts[: cfg.site.latest], "index.md"),
+            upcoming=self.entries(event_posts[:5], "index.md"),
+            sections=sections,
+            archive_url=relative("index.md", "archive/index.md"),
+            tags_url=relative("index.md", "tags/index.md"),
+            feed_url=Markup("feed.xml"),
+            atom_url=Markup("atom.xml"),
+        )
         return self.tree
 
     def render_post(self, post: Post) -> None:
@@ -266,13 +296,24 @@ class SiteRenderer:
             banner = self.s["draft"]
         elif post.publish_at > self.now:
             banner = f"{self.s['scheduled']} {local(post.publish_at, self.config.timezone, self.config.site.date_format)}"
-        tags = [{"name": t, "url": relative_url(here, doc_url(f"tags/{tag_slug(t)}/index.md"))}
-                for t in post.tags]
+        tags = [
+            {"name": t, "url": relative_url(here, doc_url(f"tags/{tag_slug(t)}/index.md"))} for t in post.tags
+        ]
         authors = [self.library.authors[a] for a in post.authors if a in self.library.authors]
         meta: dict[str, Any] = {"description": str(escape(post.summary))}
-        self.render("post.md.j2", here, meta, post=post, ptype=ptype, image=image, banner=banner,
-                    tags=tags, authors=authors, body=self.body_for_site(post, here),
-                    type_index=f"{ptype.path}/index.md")
+        self.render(
+            "post.md.j2",
+            here,
+            meta,
+            post=post,
+            ptype=ptype,
+            image=image,
+            banner=banner,
+            tags=tags,
+            authors=authors,
+            body=self.body_for_site(post, here),
+            type_index=f"{ptype.path}/index.md",
+        )
 
 
 def render_docs(library: Library, now: datetime, preview: bool = False) -> Tree:

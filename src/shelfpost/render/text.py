@@ -25,7 +25,7 @@ def escape(value: object) -> Markup:
         return value
     if value is None:
         return Markup("")
-    return Markup(_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", str(value)))
+    return Markup(_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", str(value)))  # noqa: S704 - escaped
 
 
 def tag_slug(tag: str) -> str:
@@ -47,7 +47,7 @@ def url_path(*parts: str) -> str:
 def relative(from_doc: str, to_doc: str) -> Markup:
     """A link from one generated Markdown file to another (both docs-tree paths)."""
     rel = posixpath.relpath(to_doc, posixpath.dirname(from_doc) or ".")
-    return Markup(quote(rel, safe="/.-_~"))
+    return Markup(quote(rel, safe="/.-_~"))  # noqa: S704 - percent-encoded
 
 
 def relative_url(from_doc: str, to_url: str) -> Markup:
@@ -61,7 +61,7 @@ def relative_url(from_doc: str, to_url: str) -> Markup:
         rel += "/"
     if rel == "./":
         rel = "./"
-    return Markup(quote(rel, safe="/.-_~#"))
+    return Markup(quote(rel, safe="/.-_~#"))  # noqa: S704 - percent-encoded
 
 
 def doc_url(doc: str) -> str:
@@ -79,22 +79,56 @@ def local(dt: datetime, tz: tzinfo, fmt: str) -> str:
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "home": "Home", "latest": "Latest posts", "upcoming": "Upcoming events", "no_upcoming": "No upcoming events.",
-        "all_posts": "All posts", "tags": "Tags", "archive": "Archive", "by": "By",
-        "tagged": "Tags", "posts_in": "Posts in", "tag": "Tag", "page": "Page",
-        "newer": "Newer posts", "older": "Older posts", "when": "When", "where": "Where",
-        "register": "Register", "feeds": "Feeds", "draft": "Draft: not public",
-        "scheduled": "Scheduled: goes live", "share": "A share from another source",
-        "posts_count": "posts", "nothing": "No posts yet.", "more": "More",
+        "home": "Home",
+        "latest": "Latest posts",
+        "upcoming": "Upcoming events",
+        "no_upcoming": "No upcoming events.",
+        "all_posts": "All posts",
+        "tags": "Tags",
+        "archive": "Archive",
+        "by": "By",
+        "tagged": "Tags",
+        "posts_in": "Posts in",
+        "tag": "Tag",
+        "page": "Page",
+        "newer": "Newer posts",
+        "older": "Older posts",
+        "when": "When",
+        "where": "Where",
+        "register": "Register",
+        "feeds": "Feeds",
+        "draft": "Draft: not public",
+        "scheduled": "Scheduled: goes live",
+        "share": "A share from another source",
+        "posts_count": "posts",
+        "nothing": "No posts yet.",
+        "more": "More",
     },
     "zh": {
-        "home": "首頁", "latest": "最新文章", "upcoming": "近期活動", "no_upcoming": "目前沒有即將舉行的活動。",
-        "all_posts": "所有文章", "tags": "標籤", "archive": "文章彙整", "by": "作者",
-        "tagged": "標籤", "posts_in": "文章：", "tag": "標籤", "page": "第",
-        "newer": "較新的文章", "older": "較舊的文章", "when": "時間", "where": "地點",
-        "register": "報名", "feeds": "訂閱", "draft": "草稿：尚未公開",
-        "scheduled": "排程中：將於以下時間公開", "share": "轉載分享",
-        "posts_count": "篇", "nothing": "還沒有文章。", "more": "更多",
+        "home": "首頁",
+        "latest": "最新文章",
+        "upcoming": "近期活動",
+        "no_upcoming": "目前沒有即將舉行的活動。",
+        "all_posts": "所有文章",
+        "tags": "標籤",
+        "archive": "文章彙整",
+        "by": "作者",
+        "tagged": "標籤",
+        "posts_in": "文章：",
+        "tag": "標籤",
+        "page": "第",
+        "newer": "較新的文章",
+        "older": "較舊的文章",
+        "when": "時間",
+        "where": "地點",
+        "register": "報名",
+        "feeds": "訂閱",
+        "draft": "草稿：尚未公開",
+        "scheduled": "排程中：將於以下時間公開",
+        "share": "轉載分享",
+        "posts_count": "篇",
+        "nothing": "還沒有文章。",
+        "more": "更多",
     },
 }
 
