@@ -9,7 +9,7 @@ NOW    ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test serve bench lint check clean
+.PHONY: site test serve bench lint check clean docs browser
 
 # The environment is rebuilt when pyproject.toml changes (the stamp is keyed by it).
 $(BIN)/python:
@@ -46,6 +46,9 @@ lint: $(VENV)/.test
 
 test: $(VENV)/.test browser lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+docs: $(VENV)/.runtime
+	$(BIN)/python scripts/update_readme.py
 
 bench: $(VENV)/.test
 	$(BIN)/python bench/run.py --write

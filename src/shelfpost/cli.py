@@ -190,10 +190,15 @@ def serve(port: int, interval: float, root: Path) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True, help="markdown prints the tables the README holds.")
+def schema(fmt: str) -> None:
     """Print every field of every file people edit, with what it means."""
-    from .schemas import schema_tables
+    from .schemas import schema_markdown, schema_tables
 
+    if fmt == "markdown":
+        click.echo(schema_markdown(), nl=False)
+        return
     for title, rows in schema_tables().items():
         click.secho(title, bold=True)
         for name, kind, required, doc in rows:

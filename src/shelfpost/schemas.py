@@ -7,7 +7,6 @@ the same ``doc`` strings, so meaning and validation never drift apart.
 from __future__ import annotations
 
 import re
-from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from .schema import (
@@ -27,7 +26,6 @@ from .schema import (
     Schema,
     Text,
     Url,
-    Validated,
     _scalar,
 )
 from .yamlnodes import Node
@@ -191,5 +189,12 @@ def schema_tables() -> dict[str, list[tuple[str, str, bool, str]]]:
     }
 
 
-def as_dict(v: Validated | None) -> dict[str, Any]:
-    return dict(v.values) if v is not None else {}
+def schema_markdown() -> str:
+    """The schema tables as Markdown (README.md holds this output; a test keeps it current)."""
+    out = []
+    for title, rows in schema_tables().items():
+        out.append(f"**{title}**\n\n| key | kind | required | meaning |\n|---|---|---|---|")
+        for name, kind, required, doc in rows:
+            out.append(f"| `{name}` | {kind} | {'yes' if required else ''} | {doc} |")
+        out.append("")
+    return "\n".join(out)

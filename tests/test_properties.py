@@ -1,0 +1,77 @@
+"""Properties that must hold for any text an editor can type (Hypothesis)."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import markdown
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shelfpost.loader import slug_problem
+from shelfpost.render.text import escape, tag_slug
+from shelfpost.schema import Invalid, parse_moment
+
+# Text on one line: any printable character, CJK and emoji included.
+line = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+    min_size=1,
+    max_size=60,
+).map(lambda s: re.sub(r"\s+", " ", s).strip()).filter(bool)
+
+
+def text_content(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(line)
+def test_escaped_text_reads_as_itself_in_markdown(value: str) -> None:
+    out = markdown.markdown(str(escape(value)), extensions=["extra", "admonition", "sane_lists"])
+    assert re.fullmatch(r"<p>.*</p>", out, re.DOTALL), out  # one paragraph, nothing else
+    assert text_content(out) == value
+    assert "<a" not in out and "<script" not in out.lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(line)
+def test_escaped_text_is_safe_in_an_attribute(value: str) -> None:
+    attr = f'<img alt="{escape(value)}">'
+    assert attr.count('"') == 2 and "<" not in attr[1:-1] and ">" not in attr[:-1]
+    assert html.unescape(attr[10:-2]) == value
+
+
+@given(line)
+def test_tag_slugs_are_safe_slugs(tag: str) -> None:
+    slug = tag_slug(tag)
+    assert "/" not in slug and ".." not in slug and slug == slug.strip("-")
+    assert tag_slug(slug) == slug  # stable
+
+
+@given(st.from_regex(r"[a-z0-9]+(-[a-z0-9]+)*", fullmatch=True).filter(lambda s: len(s) <= 80))
+def test_ascii_slugs_are_accepted(slug: str) -> None:
+    assert slug_problem(slug) is None
+
+
+@given(st.text(min_size=1, max_size=20))
+def test_slugs_with_path_characters_are_refused(text: str) -> None:
+    for bad in (f"{text}/x", f"..{text}", f"{text}\\x"):
+        assert slug_problem(bad) is not None
+
+
+@settings(deadline=None)
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+       st.sampled_from(["Asia/Taipei", "America/New_York", "Europe/London", "Australia/Lord_Howe"]))
+def test_local_times_round_trip_or_are_refused(dt: datetime, zone: str) -> None:
+    tz = ZoneInfo(zone)
+    text = dt.replace(microsecond=0).isoformat(sep=" ")
+    try:
+        parsed = parse_moment(text, tz)
+    except Invalid as exc:
+        assert "does not exist" in exc.message or "happens twice" in exc.message
+        return
+    assert parsed.tzinfo is not None
+    assert parsed.astimezone(tz).replace(tzinfo=None) == dt.replace(microsecond=0)
