@@ -276,3 +276,52 @@ def test_zensical_builds_the_same_posts(sample_copy: Path, sample_site: Path, tm
     page = (out / "posts/natural-history-picks/index.html").read_text("utf-8")
     assert "蝴蝶標本" in page
     assert feedparser.parse(str(out / "feed.xml")).entries[0].link.endswith("/posts/winter-cookbooks/")
+
+
+def test_chinese_slug_and_tag_build_and_link(lib: Lib, tmp_path: Path) -> None:
+    lib.post("2026-10-01-閱讀月", post_text(title="閱讀月開跑", extra="tags: [閱讀, Reading Club]\n"))
+    lib.post("2026-10-02-next", post_text(body="見[閱讀月](2026-10-01-閱讀月.md)。\n"))
+    out = tmp_path / "out"
+    build_site(load_library(lib.root), NOW, out)
+    assert (out / "posts/閱讀月/index.html").is_file()
+    assert (out / "tags/閱讀/index.html").is_file() and (out / "tags/reading-club/index.html").is_file()
+    page = (out / "posts/next/index.html").read_text("utf-8")
+    assert 'href="../%E9%96%B1%E8%AE%80%E6%9C%88/"' in page
+    feed = feedparser.parse(str(out / "feed.xml"))
+    links = {e.link for e in feed.entries}
+    assert "https://lib.example.org/posts/%E9%96%B1%E8%AE%80%E6%9C%88/" in links
+
+
+def test_image_from_content_root_and_body_images(lib: Lib, tmp_path: Path) -> None:
+    lib.image("content/media/pic.png")
+    lib.post(
+        "2026-10-01-pics",
+        post_text(
+            extra="image: /media/pic.png\nimage_alt: 閱覽室\n", body="![書架上的新書](../../media/pic.png)\n"
+        ),
+    )
+    library = load_library(lib.root)
+    assert library.ok, library.problems
+    out = tmp_path / "out"
+    build_site(library, NOW, out)
+    page = (out / "posts/pics/index.html").read_text("utf-8")
+    assert 'alt="閱覽室"' in page and 'alt="書架上的新書"' in page
+    assert (out / "media/pic.png").read_bytes() == (lib.root / "content/media/pic.png").read_bytes()
+
+
+def test_mkdocs_yml_may_not_set_what_shelfpost_owns(lib: Lib, tmp_path: Path) -> None:
+    lib.post("2026-10-01-good")
+    lib.write("mkdocs.yml", "theme:\n  name: material\nsite_url: https://other.example/\nnav:\n  - a.md\n")
+    result = run_cli("build", "--out", str(tmp_path / "o"), cwd=lib.root)
+    assert result.returncode == 1
+    assert "mkdocs.yml:3:1: error: site_url: shelfpost sets this from shelfpost.yml" in result.stderr
+    assert "mkdocs.yml:4:1: error: nav: shelfpost sets this" in result.stderr
+
+
+def test_library_templates_override_shelfpost_templates(lib: Lib, tmp_path: Path) -> None:
+    lib.post("2026-10-01-good")
+    lib.write("templates/site/page.md.j2", "# {{ page.title }}\n\nOUR OWN PAGE TEMPLATE\n\n{{ body }}\n")
+    lib.write("content/pages/about.md", "---\ntitle: 關於\n---\nHello\n")
+    out = tmp_path / "out"
+    build_site(load_library(lib.root), NOW, out)
+    assert "OUR OWN PAGE TEMPLATE" in (out / "about/index.html").read_text("utf-8")

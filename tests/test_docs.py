@@ -42,6 +42,9 @@ def test_readme_quick_start_is_two_commands() -> None:
 def test_every_top_level_folder_is_explained() -> None:
     for path in sorted(REPO.iterdir()):
         if path.is_dir() and not path.name.startswith(".") and path.name not in {"site", "build"}:
-            if any(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                   and ".egg-info" not in str(p)):
+            if any(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)
+            ):
                 assert f"`{path.name}/" in README, path.name

@@ -16,11 +16,15 @@ from shelfpost.render.text import escape, tag_slug
 from shelfpost.schema import Invalid, parse_moment
 
 # Text on one line: any printable character, CJK and emoji included.
-line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
-    min_size=1,
-    max_size=60,
-).map(lambda s: re.sub(r"\s+", " ", s).strip()).filter(bool)
+line = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")),
+        min_size=1,
+        max_size=60,
+    )
+    .map(lambda s: re.sub(r"\s+", " ", s).strip())
+    .filter(bool)
+)
 
 
 def text_content(fragment: str) -> str:
@@ -63,8 +67,10 @@ def test_slugs_with_path_characters_are_refused(text: str) -> None:
 
 
 @settings(deadline=None)
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
-       st.sampled_from(["Asia/Taipei", "America/New_York", "Europe/London", "Australia/Lord_Howe"]))
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.sampled_from(["Asia/Taipei", "America/New_York", "Europe/London", "Australia/Lord_Howe"]),
+)
 def test_local_times_round_trip_or_are_refused(dt: datetime, zone: str) -> None:
     tz = ZoneInfo(zone)
     text = dt.replace(microsecond=0).isoformat(sep=" ")

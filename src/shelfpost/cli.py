@@ -190,8 +190,14 @@ def serve(port: int, interval: float, root: Path) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
-              show_default=True, help="markdown prints the tables the README holds.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown prints the tables the README holds.",
+)
 def schema(fmt: str) -> None:
     """Print every field of every file people edit, with what it means."""
     from .schemas import schema_markdown, schema_tables
