@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from conftest import Lib, post_text
 
 pytestmark = pytest.mark.xdist_group("engine")
