@@ -165,6 +165,7 @@ BAD_POSTS = [
         post_text(extra="image: ../../../shelfpost.yml\nimage_alt: x\n"),
         "8:1: error: image: the path leaves content/",
     ),
+    ("2026-13-01-baddate", post_text(), "1:1: error: the file name's date 2026-13-01 is not a real date"),
 ]
 
 
@@ -197,6 +198,16 @@ def test_bad_posts_do_not_stop_the_good_one(bad_lib: Lib) -> None:
     # Every bad file is reported, each at least once.
     reported = {p.path for p in library.problems if p.is_error}
     assert {f"{P}{n}.md" for n, _, _ in BAD_POSTS} <= reported
+
+
+def test_file_name_date_that_disagrees_with_publish_at_is_a_warning(lib: Lib) -> None:
+    lib.post("2026-10-05-moved", post_text(publish_at="2026-10-07 09:00"))
+    library = load_library(lib.root)
+    assert [p.format_text() for p in library.problems] == [
+        f"{P}2026-10-05-moved.md:3:1: warning: publish_at is 2026-10-07 but the file name says 2026-10-05: "
+        "rename the file so the folder stays in date order (the URL does not change)"
+    ]
+    assert library.ok and [p.slug for p in library.posts] == ["moved"]
 
 
 def test_tab_indentation_says_what_to_do(bad_lib: Lib) -> None:

@@ -112,7 +112,7 @@ class Positions:
     """Offset in the body to (line, column) in the file."""
 
     def __init__(self, text: str, first_line: int) -> None:
-        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.first_line = first_line
 
     def at(self, offset: int) -> Pos:
