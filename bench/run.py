@@ -118,7 +118,7 @@ def measure(mode: str, args: list[str], report: Path) -> tuple[float, dict[str, 
     return wall, json.loads(report.read_text()), log
 
 
-def run(sizes: list[int], build_sizes: list[int], repeat: int, work: Path) -> list[Row]:
+def run(sizes: list[int], build_sizes: list[int], repeat: int, work: Path, keep: bool = False) -> list[Row]:
     rows: list[Row] = []
     report = work / "rusage.json"
     for n in sorted(set(sizes) | set(build_sizes)):
@@ -148,9 +148,9 @@ def run(sizes: list[int], build_sizes: list[int], repeat: int, work: Path) -> li
                 row.usages.append(usage)
             print(f"[{n}] {label}: {' '.join(f'{w:.2f}' for w in row.walls)} s", file=sys.stderr)
             rows.append(row)
-        if n in build_sizes:
+        if not keep:  # a 10,000-post library and a 1,000-post site are tens of MB each
             shutil.rmtree(work / f"site-{n}", ignore_errors=True)
-        shutil.rmtree(lib, ignore_errors=True)
+            shutil.rmtree(lib, ignore_errors=True)
     # Start-up alone: what every command pays before reading a file.
     row = Row("shelfpost --version (start-up)", 0)
     for _ in range(repeat):
@@ -258,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.workdir is not None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix="run-", dir=args.workdir))
-        rows = run(args.sizes, args.build_sizes, args.repeat, work)
+        rows = run(args.sizes, args.build_sizes, args.repeat, work, keep=True)
+        print(f"libraries and sites kept in {work}", file=sys.stderr)
     else:
         with tempfile.TemporaryDirectory(prefix="shelfpost-bench-") as tmp:
             rows = run(args.sizes, args.build_sizes, args.repeat, Path(tmp))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -279,8 +279,12 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
     except ValueError:
         name_date = None
         problem = problem or "bad date"
-        rep.error(Pos(1, 1), f"the file name's date {name['year']}-{name['month']}-{name['day']} "
-                  "is not a real date: rename the file to YYYY-MM-DD-slug.md", "post-name")
+        rep.error(
+            Pos(1, 1),
+            f"the file name's date {name['year']}-{name['month']}-{name['day']} "
+            "is not a real date: rename the file to YYYY-MM-DD-slug.md",
+            "post-name",
+        )
     if path.parent.name != name["year"]:
         rep.error(
             Pos(1, 1),
@@ -344,9 +348,14 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
             event = Event(block["start"], block["end"], block["location"], block["registration_url"])
     when = data.get("publish_at")
     if name_date and when and when.astimezone(config.timezone).date() != name_date:
-        rep.error(data.mark("publish_at"), f"publish_at is {when.astimezone(config.timezone):%Y-%m-%d} "
-                  f"but the file name says {name_date}: rename the file so the folder stays in date "
-                  "order (the URL does not change)", "post-name-date", Severity.WARNING)
+        rep.error(
+            data.mark("publish_at"),
+            f"publish_at is {when.astimezone(config.timezone):%Y-%m-%d} "
+            f"but the file name says {name_date}: rename the file so the folder stays in date "
+            "order (the URL does not change)",
+            "post-name-date",
+            Severity.WARNING,
+        )
     if not ok or ptype is None:
         return None
     return Post(

@@ -189,6 +189,33 @@ class Integer(Field):
         return value
 
 
+class Number(Field):
+    """A number (whole or decimal), e.g. an amount of money or a rate."""
+
+    kind = "number"
+
+    def __init__(
+        self, *, minimum: float | None = None, maximum: float | None = None, positive: bool = False, **kw: Any
+    ):
+        super().__init__(**kw)
+        self.minimum, self.maximum, self.positive = minimum, maximum, positive
+
+    def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> float:
+        node = _scalar(node, "a number")
+        if not (node.tag.endswith(":int") or node.tag.endswith(":float")):
+            raise Invalid(f"must be a number, not {node.value!r}", node)
+        value = float(scalar_value(node))
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Invalid("must be a finite number", node)
+        if self.positive and value <= 0:
+            raise Invalid(f"must be more than 0, not {node.value}", node)
+        if self.minimum is not None and value < self.minimum:
+            raise Invalid(f"must be at least {self.minimum:g}, not {node.value}", node)
+        if self.maximum is not None and value > self.maximum:
+            raise Invalid(f"must be at most {self.maximum:g}, not {node.value}", node)
+        return value
+
+
 def parse_moment(text: str, tz: tzinfo) -> datetime:
     """An ISO 8601 date-time; without an offset it is wall time in ``tz``.
 
