@@ -84,7 +84,7 @@ def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the repository's sample library (content, config, templates)."""
     dest = tmp_path_factory.mktemp("sample") / "library"
     dest.mkdir()
-    for name in ("content", "shelfpost.yml", "mkdocs.yml"):
+    for name in ("content", "calendar", "partners", "plan", "shelfpost.yml", "mkdocs.yml"):
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, dest / name)

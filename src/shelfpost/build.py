@@ -16,7 +16,15 @@ from .model import Library
 from .problems import Problem, ShelfpostError, errors
 from .render.engine import engine_config, run_engine, write_engine_config
 from .render.feeds import feed_files, render_feeds
-from .render.site import LIBRARY_TEMPLATES, PACKAGE_TEMPLATES, STYLESHEET, render_docs
+from .render.ical import public_events
+from .render.site import (
+    EVENTS_ICS,
+    LIBRARY_TEMPLATES,
+    PACKAGE_TEMPLATES,
+    PARTNERS_PAGE,
+    STYLESHEET,
+    render_docs,
+)
 from .render.text import strings_for
 
 WORK_DIR = ".shelfpost/build"
@@ -69,6 +77,8 @@ def navigation(library: Library) -> list[Any]:
     nav: list[Any] = [{s["home"]: "index.md"}]
     nav += [{t.label: f"{t.path}/index.md"} for t in library.config.types.values()]
     nav += [{s["archive"]: "archive/index.md"}, {s["tags"]: "tags/index.md"}]
+    if any(p.status == "active" and p.public for p in library.partners.values()):
+        nav.append({s["partners"]: PARTNERS_PAGE})
     pages = sorted((p for p in library.pages if p.nav), key=lambda p: (p.order, p.slug))
     nav += [{p.title: f"{p.slug}.md"} for p in pages]
     return nav
@@ -96,6 +106,7 @@ def build_site(
     tree = render_docs(library, now, preview)
     for path, data in render_feeds(library, now).items():
         tree.add(path, data.decode("utf-8"))
+    tree.add(EVENTS_ICS, public_events(library, now).decode("utf-8"))
 
     # Phase 2: write the docs tree, the theme overrides and the engine config.
     docs, overrides = work / "docs", work / "overrides"

@@ -8,14 +8,17 @@ cross-references here (calendar slots, partners, channels).
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .bodyscan import url_scheme
-from .model import Document, Library, Post
+from .model import Document, Library, Post, Slot
 from .problems import Problem, Severity
 from .schema import did_you_mean
+from .yamlnodes import Pos
 
 CONTENT = "content"
 MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
@@ -31,6 +34,8 @@ RESERVED_SLUGS = frozenset(
         "search",
         "assets",
         "media",
+        "partners",
+        "events.ics",
         "404",
         "sitemap",
         "events",
@@ -215,7 +220,120 @@ def cross_check(library: Library) -> list[Problem]:
                         "link-broken",
                     )
                 )
+    problems += plan_checks(library)
     return problems
+
+
+POST_FILE_RE = re.compile(r"^content/posts/(?:.+/)?\d{4}-\d{2}-\d{2}-(?P<slug>[^/]+)\.md$")
+
+
+def plan_checks(library: Library) -> list[Problem]:
+    """Cross-references of the plan: calendar slots, partners, channels, owners."""
+    problems: list[Problem] = []
+    plan = library.plan
+
+    def add(path: str, pos: Pos, message: str, code: str, severity: Severity = Severity.ERROR) -> None:
+        problems.append(Problem(path, pos.line, pos.column, message, code, severity))
+
+    # Every post file on disk, even one with errors, so a slot does not claim it is missing.
+    on_disk = {m["slug"]: m.group(0) for f in library.files if (m := POST_FILE_RE.match(f))}
+    posts = {p.slug: p for p in library.posts}
+    claimed: dict[str, Slot] = {}
+    team_known = "team" in plan.present
+    for slot in library.calendar:
+        if slot.post is not None:
+            if slot.post not in on_disk:
+                add(
+                    slot.path,
+                    slot.mark("post"),
+                    f"post: no post has the slug {slot.post!r}"
+                    f"{did_you_mean(slot.post, on_disk)}: the slug is the post's file name after the "
+                    "date",
+                    "slot-post-missing",
+                )
+            elif slot.post in claimed:
+                first = claimed[slot.post]
+                add(
+                    slot.path,
+                    slot.mark("post"),
+                    f"post: {slot.post!r} already fills the slot of "
+                    f"{first.date} ({first.path}:{first.pos.line}): one post fills one slot",
+                    "slot-post-twice",
+                )
+            else:
+                claimed[slot.post] = slot
+                post = posts.get(slot.post)
+                if post is not None and post.type != slot.type:
+                    add(
+                        slot.path,
+                        slot.mark("type"),
+                        f"type: the slot plans {slot.type} but {post.path} is {post.type}",
+                        "slot-type",
+                        Severity.WARNING,
+                    )
+        if team_known and slot.owner not in plan.team:
+            add(
+                slot.path,
+                slot.mark("owner"),
+                f"owner: {slot.owner!r} is not in plan/team.yml{did_you_mean(slot.owner, plan.team)}",
+                "owner-unknown",
+            )
+        _channel_ids(slot.channels, slot.path, slot.mark("channels"), library, add)
+
+    for risk in plan.risks:
+        if team_known and risk.owner not in plan.team:
+            add(
+                "plan/risks.yml",
+                risk.marks.get("owner", risk.pos),
+                f"owner: {risk.owner!r} is not in plan/team.yml{did_you_mean(risk.owner, plan.team)}",
+                "owner-unknown",
+            )
+    for change in plan.strategy:
+        if team_known and change.owner not in plan.team:
+            add(
+                "plan/strategy.yml",
+                change.marks.get("owner", change.pos),
+                f"owner: {change.owner!r} is not in plan/team.yml{did_you_mean(change.owner, plan.team)}",
+                "owner-unknown",
+            )
+
+    for post in library.posts:
+        for pid in post.partners:
+            if pid not in library.partners:
+                known = ", ".join(sorted(library.partners)) or "none yet"
+                add(
+                    post.path,
+                    post.mark("partners"),
+                    f"partners: {pid!r} is not defined in "
+                    f"partners/{pid}.yml{did_you_mean(pid, library.partners)} (known: {known})",
+                    "partner-unknown",
+                )
+        _channel_ids(post.channels, post.path, post.mark("channels"), library, add)
+    return problems
+
+
+def _channel_ids(ids: tuple[str, ...], path: str, pos: Pos, library: Library, add: Any) -> None:
+    plan = library.plan
+    if "channels" not in plan.present:
+        return
+    for cid in ids:
+        channel = plan.channels.get(cid)
+        if channel is None:
+            add(
+                path,
+                pos,
+                f"channels: {cid!r} is not in plan/channels.yml"
+                f"{did_you_mean(cid, plan.channels)} (channels: {', '.join(plan.channels)})",
+                "channel-unknown",
+            )
+        elif not channel.social:
+            add(
+                path,
+                pos,
+                f"channels: {cid!r} is the {channel.kind} itself, where every post goes: "
+                "list only social channels",
+                "channel-kind",
+            )
 
 
 def _media_problem(resolved: str | None, media: frozenset[str]) -> str | None:

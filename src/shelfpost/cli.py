@@ -7,6 +7,7 @@ Only this module reads the clock, the environment and the terminal.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import click
 from . import __version__
 from .loader import CONFIG_FILE, load_library
 from .model import Library
-from .problems import FORMATS, Problem, Severity, ShelfpostError, format_problems
+from .problems import FORMATS, Problem, Severity, ShelfpostError, errors, format_problems
 from .schema import Invalid, parse_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -187,6 +188,126 @@ def serve(port: int, interval: float, root: Path) -> None:
         echo=lambda msg: click.echo(msg, err=True),
         clock=lambda: datetime.now(UTC),
     )
+
+
+def month_option(func: F) -> F:
+    @click.option(
+        "--month",
+        "month_text",
+        metavar="YYYY-MM",
+        default=None,
+        help="The month to look at (default: this month in the library's time zone).",
+    )
+    @click.option(
+        "--now",
+        "now_text",
+        metavar="ISO8601",
+        default=None,
+        help="Judge as of this moment (default: the clock).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open_plan(root: Path, now_text: str | None, month_text: str | None) -> tuple[Library, datetime, Any]:
+    from .status import Month, today
+
+    library = load_library(root)
+    if library.config is None:
+        fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+    now = parse_now(now_text, library)
+    try:
+        month = Month.parse(month_text) if month_text else Month.of(today(library, now))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+    return library, now, month
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # In a pipe or a CI log there is no terminal width to follow: use a wide page.
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+
+@main.command()
+@month_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (the same data).",
+)
+@root_option
+def status(month_text: str | None, now_text: str | None, fmt: str, root: Path) -> None:
+    """One screen: are we on plan this month?
+
+    Each target (posts, originals, reply rate, satisfaction, strategy changes,
+    partners, ready channels) against its actual value, then every warning:
+    calendar gaps, missed slots, partners not contacted, overdue risk reviews,
+    budget lines over pace, channels not ready, no strategy change yet.
+    """
+    from .render.terminal import status_screen
+    from .status import status as compute
+
+    library, now, month = _open_plan(root, now_text, month_text)
+    result = compute(library, month, now)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _console().print(status_screen(result))
+    if any(p.is_error for p in library.problems):
+        click.secho(
+            f"note: {len(errors(library.problems))} error(s) in the files; run `shelfpost check`",
+            fg="yellow",
+            err=True,
+        )
+
+
+@main.command(name="calendar")
+@month_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every slot as an iCalendar file for staff calendars.",
+)
+@root_option
+def calendar_command(
+    month_text: str | None, now_text: str | None, fmt: str, ics_file: Path | None, root: Path
+) -> None:
+    """The month's content calendar: each slot's state, and live posts not in it.
+
+    States are derived from the posts: planned (no post yet), drafted, scheduled,
+    published, missed (the date passed and nothing is live).
+    """
+    from .render.ical import staff_calendar
+    from .render.terminal import calendar_screen
+    from .status import calendar_view
+
+    library, now, month = _open_plan(root, now_text, month_text)
+    view = calendar_view(library, month, now)
+    if fmt == "json":
+        click.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _console().print(calendar_screen(view))
+    if ics_file is not None:
+        ics_file.write_bytes(staff_calendar(library, now))
+        click.echo(f"wrote {len(library.calendar)} slot(s) to {ics_file}", err=True)
 
 
 @main.command()

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import checks
+from . import checks, planfiles
 from .bodyscan import scan_body
 from .model import Author, Config, Event, Library, Page, Post, PostType, SiteConfig
 from .problems import Problem, Severity
@@ -440,15 +440,23 @@ def load_library(root: Path | str) -> Library:
         elif path.suffix.lower() in MEDIA_EXTENSIONS:
             media.add(rel)
 
+    # The plan as code: calendar, partners, plan/.
+    slots = planfiles.load_calendar(root, ctx, reporters)
+    partners = planfiles.load_partners(root, ctx, reporters)
+    plan = planfiles.load_plan(root, ctx, reporters)
+
     # Phase 2: what files say about each other.
     library = Library(
         root,
         config,
-        tuple(posts),
-        tuple(pages),
-        MappingProxyType(authors),
-        frozenset(media),
-        frozenset(files),
+        posts=tuple(posts),
+        pages=tuple(pages),
+        authors=MappingProxyType(authors),
+        media=frozenset(media),
+        files=frozenset(files),
+        calendar=tuple(slots),
+        partners=MappingProxyType(partners),
+        plan=plan,
     )
     cross = checks.cross_check(library)
     return checks.without_broken(library, _collect(reporters) + cross)

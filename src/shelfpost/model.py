@@ -7,9 +7,10 @@ model imports nothing from the CLI, the renderers or any platform adapter.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 
@@ -150,6 +151,9 @@ class Library:
     authors: Mapping[str, Author] = field(default_factory=dict)
     media: frozenset[str] = frozenset()  # images under content/ that outputs may copy
     files: frozenset[str] = frozenset()  # every regular file under content/
+    calendar: tuple[Slot, ...] = ()
+    partners: Mapping[str, Partner] = field(default_factory=dict)
+    plan: Plan = field(default_factory=lambda: Plan())
     problems: tuple[Problem, ...] = ()
 
     @property
@@ -164,3 +168,172 @@ class Library:
         live = [p for p in self.posts if p.is_live(now)]
         live.sort(key=lambda p: (p.publish_at, p.path), reverse=True)
         return live
+
+
+# --- the plan as code -------------------------------------------------------------------
+
+SLOT_STATES = ("planned", "drafted", "scheduled", "published", "missed")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A planned post in ``calendar/YYYY-MM.yml``. Its state is derived, never typed."""
+
+    path: str
+    pos: Pos
+    date: date
+    type: str
+    topic: str
+    owner: str
+    channels: tuple[str, ...] = ()
+    post: str | None = None  # the slug of the post that fills it
+    original: bool = True
+    marks: Mapping[str, Pos] = field(default_factory=lambda: EMPTY)
+
+    def mark(self, key: str) -> Pos:
+        return self.marks.get(key, self.pos)
+
+    @property
+    def uid(self) -> str:
+        """Stable across re-ordering the file (for calendar subscriptions)."""
+        digest = hashlib.sha1(f"{self.date}|{self.topic}".encode(), usedforsecurity=False).hexdigest()
+        return f"slot-{self.date:%Y%m%d}-{digest[:10]}"
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    path: str
+    name: str
+    kind: str
+    status: str
+    since: date
+    contact_role: str
+    contact_channel: str
+    last_contact: date
+    cadence_days: int = 30
+    url: str | None = None
+    activities: tuple[str, ...] = ()
+    next_meeting: date | None = None
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The plan's numbers (``plan/targets.yml``); the defaults are the plan's own."""
+
+    posts_per_month: int = 10
+    originals_per_month: int = 10
+    reply_rate: float = 0.9
+    satisfaction_change: float = 0.05
+    strategy_changes_per_month: int = 1
+    active_partners: int = 3
+    ready_channels: int = 2
+
+
+SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    kind: str
+    name: str
+    handle: str | None = None
+    profile_url: str | None = None
+    instance: str | None = None
+    credentials: Mapping[str, str] = field(default_factory=dict)  # field -> ENV VAR NAME
+    readiness: Mapping[str, bool] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Readiness items not yet done."""
+        return tuple(k for k, done in self.readiness.items() if not done)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.readiness) and not self.missing
+
+    @property
+    def social(self) -> bool:
+        return self.kind in SOCIAL_KINDS
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    pos: Pos
+    title: str
+    impact: str
+    likelihood: str
+    owner: str
+    response: str
+    window_start: date
+    window_end: date
+    review_every_days: int
+    last_review: date
+    status: str = "open"
+    marks: Mapping[str, Pos] = field(default_factory=lambda: EMPTY)
+
+    def review_due(self) -> date:
+        return self.last_review + timedelta(days=self.review_every_days)
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    id: str
+    label: str
+    amount: float
+
+
+@dataclass(frozen=True)
+class Spend:
+    date: date
+    line: str
+    amount: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Budget:
+    currency: str
+    start: date
+    end: date
+    lines: Mapping[str, BudgetLine]
+    spending: tuple[Spend, ...] = ()
+
+    def spent(self, line: str, until: date | None = None) -> float:
+        return sum(s.amount for s in self.spending if s.line == line and (until is None or s.date <= until))
+
+
+@dataclass(frozen=True)
+class StrategyChange:
+    date: date
+    change: str
+    evidence: str
+    owner: str
+    verdict: str = "pending"
+    verdict_note: str = ""
+    pos: Pos = Pos(1, 1)
+    marks: Mapping[str, Pos] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    github: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything under ``plan/``; a file that is absent leaves its part empty."""
+
+    targets: Targets = field(default_factory=Targets)
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    risks: tuple[Risk, ...] = ()
+    budget: Budget | None = None
+    strategy: tuple[StrategyChange, ...] = ()
+    team: Mapping[str, Member] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()  # which plan files exist

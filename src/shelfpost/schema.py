@@ -376,10 +376,11 @@ class ListOf(Field):
             except Invalid as exc:
                 rep.error(exc.node or item, f"{key}: {exc.message}", "schema")
                 continue
-            if self.unique and value in seen:
-                rep.error(item, f"{key}: {value!r} is listed twice", "schema")
-                continue
-            seen[value] = item
+            if self.unique:
+                if value in seen:
+                    rep.error(item, f"{key}: {value!r} is listed twice", "schema")
+                    continue
+                seen[value] = item
             out.append(value)
         if len(out) < self.min_items and len(node_items) < self.min_items:
             raise Invalid(f"needs at least {self.min_items} item(s)", node)

@@ -24,12 +24,14 @@ from markupsafe import Markup
 
 from ..bodyscan import splice, url_scheme
 from ..checks import CONTENT, resolve_target
-from ..model import Document, Library, Page, Post
+from ..model import Document, Library, Page, Partner, Post
 from .text import doc_url, escape, local, relative, relative_url, strings_for, tag_slug
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 LIBRARY_TEMPLATES = "templates/site"
 STYLESHEET = "assets/shelfpost.css"
+EVENTS_ICS = "events.ics"
+PARTNERS_PAGE = "partners.md"
 CSS = """\
 .shelfpost-meta { color: var(--md-default-fg-color--light); font-size: .8rem; }
 .shelfpost-banner { border-left: .2rem solid var(--md-warning-fg-color, #ff9100); padding: .4rem .8rem; }
@@ -190,6 +192,7 @@ class SiteRenderer:
         posts: Sequence[Post],
         intro: str = "",
         meta: dict[str, Any] | None = None,
+        upcoming: Sequence[Post] | None = None,
     ) -> str:
         """``folder/index.md``, ``folder/page/2.md``...; returns the first page's path."""
         size = self.config.site.page_size
@@ -209,6 +212,8 @@ class SiteRenderer:
                 intro=intro if n == 0 else "",
                 pager=pager,
                 entries=self.entries(chunk, here),
+                upcoming=self.entries(upcoming, here) if upcoming is not None and n == 0 else None,
+                events_ics=relative_url(here, EVENTS_ICS),
             )
         return docs[0]
 
@@ -223,11 +228,19 @@ class SiteRenderer:
             meta = {"description": str(escape(page.summary))} if page.summary else {}
             self.render("page.md.j2", here, meta, page=page, body=self.body_for_site(page, here))
 
+        # Upcoming events (ending after now), soonest first: on the home page and
+        # at the top of each event section, with the link to subscribe.
+        upcoming = [p for p in self.posts if p.event is not None and p.event.end >= self.now]
+        upcoming.sort(key=lambda p: (p.event.start if p.event else p.publish_at, p.path))
+
         sections = []
         for ptype in cfg.types.values():
             posts = [p for p in self.posts if p.type == ptype.id]
-            first = self.paginate(ptype.path, ptype.label, posts, ptype.description)
+            soon = [p for p in upcoming if p.type == ptype.id] if ptype.events else None
+            first = self.paginate(ptype.path, ptype.label, posts, ptype.description, upcoming=soon)
             sections.append({"label": ptype.label, "url": relative("index.md", first)})
+
+        self.render_partners()
 
         # Tags: one paginated list per tag, and an index.
         tags: dict[str, list[Post]] = defaultdict(list)
@@ -271,8 +284,7 @@ class SiteRenderer:
         )
 
         # Home: latest posts and upcoming events.
-        event_posts = [p for p in self.posts if p.event is not None and p.event.end >= self.now]
-        event_posts.sort(key=lambda p: (p.event.start if p.event else p.publish_at, p.path))
+        event_posts = upcoming
         self.render(
             "home.md.j2",
             "index.md",
@@ -286,6 +298,27 @@ class SiteRenderer:
             atom_url=Markup("atom.xml"),
         )
         return self.tree
+
+    def public_partners(self) -> list[Partner]:
+        return sorted(
+            (p for p in self.library.partners.values() if p.status == "active" and p.public),
+            key=lambda p: (p.since, p.id),
+        )
+
+    def render_partners(self) -> None:
+        """The Partners page: active public partners and the posts promoted with them.
+
+        Contact roles and addresses stay internal: only the name, the partner's own
+        site, what was agreed, and the posts are public.
+        """
+        partners = self.public_partners()
+        if not partners:
+            return
+        rows = []
+        for partner in partners:
+            posts = [p for p in self.posts if partner.id in p.partners]
+            rows.append({"partner": partner, "entries": self.entries(posts, PARTNERS_PAGE)})
+        self.render("partners.md.j2", PARTNERS_PAGE, {"search": {"exclude": True}}, partners=rows)
 
     def render_post(self, post: Post) -> None:
         here = post_doc(post)
