@@ -9,7 +9,7 @@ NOW    ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test serve bench lint check clean docs browser
+.PHONY: site test serve bench lint check clean docs browser pds
 
 # The environment is rebuilt when pyproject.toml changes (the stamp is keyed by it).
 $(BIN)/python:
@@ -38,13 +38,29 @@ check: $(VENV)/.runtime
 browser:
 	CACHE_DIR="$(CACHE)" sh scripts/install-browser.sh
 
+# axe-core and the Nu HTML Checker (npm, pinned) for tests/test_a11y.py and tests/test_validity.py,
+# installed into $(CACHE)/npm/<versions>; a second run does nothing.
+.PHONY: node-tools screenshots
+node-tools:
+	CACHE_DIR="$(CACHE)" sh scripts/install-node-tools.sh
+
+test: node-tools
+
+# Regenerates docs/screenshots/*.png (home, a post, search results) from the sample site.
+screenshots: $(VENV)/.test browser
+	SHELFPOST_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/python -m pytest -q tests/test_a11y.py -k screenshots
+
+# The reference Bluesky PDS (Node 22 + @atproto/dev-env) for the syndication tests.
+pds:
+	CACHE_DIR="$(CACHE)" sh scripts/install-pds.sh
+
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(VENV)/.test browser lint
+test: $(VENV)/.test browser pds lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(VENV)/.runtime

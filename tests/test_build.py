@@ -147,6 +147,7 @@ def test_feeds_parse_without_bozo_and_are_absolute(sample_site: Path) -> None:
     assert {e.link.split("/")[-2] for e in events.entries} >= {"old-qingchuan-photo-exhibition"}
     assert all("/posts/" in e.link for e in events.entries)
     main = feedparser.parse(str(sample_site / "feed.xml"))
+    assert main.feed.link == "https://library.example.org/"  # the site, not the feed itself
     assert len(main.entries) == 33
     # Newest first, and `updated` comes from the content, not the wall clock.
     dates = [e.published_parsed for e in main.entries]

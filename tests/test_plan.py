@@ -432,3 +432,24 @@ def test_site_partners_and_events_pages_and_no_internal_registers(sample_copy: P
         "library-club@school",
     ):
         assert internal not in everything, internal
+
+
+def test_status_warns_when_the_last_publish_run_is_late(plan_lib: Lib) -> None:
+    from shelfpost.runs import last_publish_warning, record_publish_run
+
+    assert last_publish_warning(plan_lib.root, NOW) is None  # never published: nothing to be late with
+    record_publish_run(plan_lib.root, NOW - timedelta(minutes=20), run="42")
+    assert last_publish_warning(plan_lib.root, NOW) is None
+    record_publish_run(plan_lib.root, NOW - timedelta(hours=5), run="43")
+    result = run_cli(
+        "status", "--month", "2026-11", "--now", "2026-11-26 12:00", "--format", "json", cwd=plan_lib.root
+    )
+    (warning,) = json.loads(result.stdout)["warnings"]["publish_runs"]
+    assert warning.startswith("the last successful publish run was 5 hours ago (2026-11-25 23:00 UTC)")
+
+
+def test_a_publish_run_records_that_it_ran(plan_lib: Lib) -> None:
+    result = run_cli("publish", "--now", "2026-11-26 12:00", cwd=plan_lib.root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (plan_lib.root / "data/runs/last-publish.yml").read_text("utf-8")
+    assert "2026-11-26T04:00:00" in text

@@ -14,7 +14,10 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from jinja2 import TemplateError
+
 from .bodyscan import url_scheme
+from .channeltext import channel_text
 from .model import Document, Library, Post, Slot
 from .problems import Problem, Severity
 from .schema import did_you_mean
@@ -309,7 +312,58 @@ def plan_checks(library: Library) -> list[Problem]:
                     "partner-unknown",
                 )
         _channel_ids(post.channels, post.path, post.mark("channels"), library, add)
+        if library.config is not None and not post.withdrawn:
+            for cid in post.channels:
+                channel = plan.channels.get(cid)
+                if channel is None or not channel.social:
+                    continue
+                try:
+                    text = channel_text(post, channel, library.config, library.channel_templates)
+                except TemplateError as exc:
+                    add(
+                        post.path,
+                        post.mark("channels"),
+                        f"channels: the {cid} template fails for this post: {exc}",
+                        "channel-template",
+                    )
+                    continue
+                if not text.fits:
+                    where = "texts" if cid in post.texts else "channels"
+                    url_note = (
+                        f"; a link counts as {channel.url_length}" if channel.kind == "mastodon" else ""
+                    )
+                    add(
+                        post.path,
+                        post.mark(where),
+                        f"{where}: the text for {cid} is {text.length} "
+                        f"{text.unit} long; {channel.name} allows {text.limit}{url_note}: shorten the "
+                        f"title or summary, or write texts: {{{cid}: ...}}",
+                        "channel-too-long",
+                    )
+    problems += codeowners_check(library)
     return problems
+
+
+def codeowners_check(library: Library) -> list[Problem]:
+    """``.github/CODEOWNERS``, when present, must be what ``shelfpost codeowners`` makes of the team."""
+    from .scaffold import CODEOWNERS_PATH, codeowners_diff  # here: scaffold also runs as a module
+
+    if library.codeowners is None or "team" not in library.plan.present:
+        return []
+    diff = codeowners_diff(library.codeowners, library.plan.team)
+    if diff is None:
+        return []
+    line, found, expected = diff
+    return [
+        Problem(
+            CODEOWNERS_PATH,
+            line,
+            1,
+            f"is out of date with plan/team.yml: line {line} is {found!r}, should be {expected!r}; "
+            "run `shelfpost codeowners --write` (or paste the output of `shelfpost codeowners`)",
+            "codeowners",
+        )
+    ]
 
 
 def _channel_ids(ids: tuple[str, ...], path: str, pos: Pos, library: Library, add: Any) -> None:

@@ -10,7 +10,7 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -256,7 +256,9 @@ def status(month_text: str | None, now_text: str | None, fmt: str, root: Path) -
     from .status import status as compute
 
     library, now, month = _open_plan(root, now_text, month_text)
-    result = compute(library, month, now)
+    from .runs import last_publish_warning
+
+    result = compute(library, month, now, last_publish_warning(root, now))
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -332,6 +334,483 @@ def schema(fmt: str) -> None:
             need = "required" if required else "optional"
             click.echo(f"  {name:<18} {kind:<34} {need:<9} {doc}")
         click.echo()
+
+
+def adapter_factory(root: Path, env: Mapping[str, str]) -> Callable[[Any], Any]:
+    """Adapters built from the environment variables that plan/channels.yml names.
+
+    Only the CLI reads the environment; adapters get the values as arguments.
+    """
+    from .publish.base import Failure, PlatformError
+
+    state_dir = Path(env.get("SHELFPOST_STATE_DIR") or Path.home() / ".cache" / "shelfpost" / "state")
+
+    def need(channel: Any, field: str) -> str:
+        name = channel.credentials.get(field)
+        if not name:
+            raise PlatformError(
+                Failure.PERMANENT,
+                f"{channel.id}: plan/channels.yml names no environment variable for credentials.{field}",
+            )
+        value = env.get(name)
+        if not value:
+            raise PlatformError(
+                Failure.PERMANENT,
+                f"{channel.id}: the environment variable {name} is not "
+                "set (in GitHub: Settings > Secrets and variables > Actions)",
+            )
+        return value
+
+    def factory(channel: Any) -> Any:
+        if channel.kind == "mastodon":
+            from .publish.mastodon import MastodonAdapter
+
+            return MastodonAdapter(channel, need(channel, "access_token"))
+        if channel.kind == "bluesky":
+            from .publish.bluesky import BlueskyAdapter
+
+            session_file = state_dir / f"bluesky-{channel.id}.session"
+            session = session_file.read_text(encoding="utf-8") if session_file.is_file() else None
+
+            def keep(text: str) -> None:
+                state_dir.mkdir(parents=True, exist_ok=True)
+                session_file.touch(mode=0o600)
+                session_file.write_text(text, encoding="utf-8")
+
+            return BlueskyAdapter(
+                channel,
+                need(channel, "identifier"),
+                need(channel, "app_password"),
+                session=session,
+                save_session=keep,
+            )
+        if channel.kind == "manual":
+            from .github.client import connect
+            from .publish.manual import ManualAdapter
+
+            repo_name = channel.repo or env.get("GITHUB_REPOSITORY") or ""
+            token = env.get("GITHUB_TOKEN")
+            if "/" not in repo_name or not token:
+                raise PlatformError(
+                    Failure.PERMANENT,
+                    f"{channel.id}: copy-ready issues need GITHUB_TOKEN (with "
+                    "issues: write) and the repository (repo: OWNER/NAME in plan/channels.yml, "
+                    "or GITHUB_REPOSITORY)",
+                )
+            owner, name = repo_name.split("/", 1)
+            repository = connect(token, env.get("GITHUB_API_URL")).repository(owner, name)
+            if repository is None:
+                raise PlatformError(Failure.PERMANENT, f"{channel.id}: repository {repo_name} not found")
+            return ManualAdapter(channel, repository)
+        raise PlatformError(
+            Failure.PERMANENT, f"{channel.id}: shelfpost cannot post to {channel.kind} channels"
+        )
+
+    return factory
+
+
+@main.command()
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    default=None,
+    help="Publish what is due at this moment (default: the clock).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print exactly what would be sent, per channel; change nothing."
+)
+@click.option(
+    "--channel",
+    "only",
+    metavar="NAME",
+    default=None,
+    help="Only this channel (an id from plan/channels.yml).",
+)
+@click.option("--allow-late", is_flag=True, help="Also send posts more than --max-lateness behind schedule.")
+@click.option(
+    "--max-lateness", default=24.0, show_default=True, help="Hours after which a post waits for --allow-late."
+)
+@click.option("--max", "max_items", default=20, show_default=True, help="At most this many sends in one run.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@root_option
+def publish(
+    now_text: str | None,
+    dry_run: bool,
+    only: str | None,
+    allow_late: bool,
+    max_lateness: float,
+    max_items: int,
+    fmt: str,
+    root: Path,
+) -> None:
+    """Send every live post to the channels it names that it has not reached yet.
+
+    Exactly once: the intent is recorded in data/published/<slug>.yml before any
+    call, every try carries the same key, and an unknown outcome is looked up on
+    the account before a new try. Exits 1 while anything is failed, unknown,
+    late or pending, and says what.
+    """
+    import os
+    from datetime import timedelta
+
+    from .publish.run import Run, Settings, summary
+
+    library = load_library(root)
+    if library.config is None:
+        fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+    now = parse_now(now_text, library)
+    if only and only not in library.plan.channels:
+        raise click.BadParameter(f"{only!r} is not in plan/channels.yml", param_hint="--channel")
+    settings = Settings(
+        max_per_run=max_items, max_lateness=timedelta(hours=max_lateness), allow_late=allow_late
+    )
+    run = Run(library, now, adapter_factory(root, os.environ), settings=settings, dry_run=dry_run, only=only)
+    outcomes = run.run()
+    if not dry_run:  # the scheduler is alive: `status` warns when this gets old
+        from .runs import record_publish_run
+
+        record_publish_run(root, now, os.environ.get("GITHUB_RUN_ID"))
+    broken = sorted({p.path for p in library.problems if p.is_error})
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "outcomes": [o.__dict__ for o in outcomes],
+                    "summary": summary(outcomes),
+                    "skipped_files_with_errors": broken,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for o in outcomes:
+            head = f"{o.action:<16} {o.channel:<10} {o.post}"
+            click.echo(head + (f"  {o.url}" if o.url else "") + (f"\n    {o.message}" if o.message else ""))
+            if dry_run and o.text:
+                click.echo("    | " + o.text.replace("\n", "\n    | "))
+        counts = summary(outcomes)
+        click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due", err=True)
+        for path in broken:
+            click.echo(f"skipped (has errors, run `shelfpost check`): {path}", err=True)
+    if any(o.needs_attention for o in outcomes) and not dry_run:
+        sys.exit(1)
+
+
+# --- the editorial workflow on GitHub (issue 4) -------------------------------------------
+
+UNSET_GH_HELP = (
+    "GITHUB_TOKEN is not set: shelfpost needs a GitHub token with {needs}. In a workflow: "
+    "`env: GITHUB_TOKEN: ${{{{ github.token }}}}` and `permissions:` granting {needs}"
+)
+
+
+def _github(repo: str, needs: str, max_wait: float = 300.0) -> Any:
+    """A client for ``repo`` with the token and API address from the environment."""
+    import os
+
+    from .github import RepoClient, connect
+    from .github.client import GitHubProblem
+
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    if not token:
+        click.secho(f"shelfpost: {UNSET_GH_HELP.format(needs=needs)}", fg="red", err=True)
+        sys.exit(1)
+    try:
+        return RepoClient(
+            connect(token, os.environ.get("GITHUB_API_URL")),
+            repo,
+            sleep=time.sleep,
+            clock=time.time,
+            max_wait=max_wait,
+        )
+    except GitHubProblem as exc:
+        raise click.BadParameter(exc.message, param_hint="--repo") from None
+
+
+def _github_failed(exc: Exception) -> None:
+    click.secho(f"shelfpost: {getattr(exc, 'message', exc)}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@main.command()
+@click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository of the pull request.")
+@click.option("--pr", "number", type=int, default=None, metavar="N", help="The pull request's number.")
+@click.option(
+    "--report-only",
+    is_flag=True,
+    help="Only read and check (a read-only token is enough); write the report with --out, post nothing.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report (JSON) to this file, for a later --from-report.",
+)
+@click.option(
+    "--from-report",
+    "from_report",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Post a report another job made, read strictly as data (the workflow_run job).",
+)
+@click.option(
+    "--head-sha",
+    default=None,
+    metavar="SHA",
+    help="With --from-report: the commit the run was for; a report about another commit is not posted.",
+)
+@click.option("--now", "now_text", metavar="ISO8601", default=None, help="Judge times as of this moment.")
+@click.option(
+    "--bot-login",
+    default="github-actions[bot]",
+    show_default=True,
+    help="The login that writes the comment; only its comment with the marker is edited.",
+)
+@root_option
+def review(
+    repo: str,
+    number: int | None,
+    report_only: bool,
+    out: Path | None,
+    from_report: Path | None,
+    head_sha: str | None,
+    now_text: str | None,
+    bot_login: str,
+    root: Path,
+) -> None:
+    """Preview a pull request's posts in ONE sticky comment and set the review-rule status.
+
+    For each changed post: title, type, publish time (library time zone, and
+    relative), the text each channel gets with its length against the limit, the
+    image and alt text, the calendar slot it fills, and every problem with its
+    line. The commit status shelfpost/review-rule says whether a reviewer from
+    plan/team.yml other than the author approved. Token: GITHUB_TOKEN; API:
+    GITHUB_API_URL (default https://api.github.com).
+    """
+    from .github.client import GitHubProblem
+    from .review import ReportError, gather_report, post_report, report_from_json
+
+    if (number is None) == (from_report is None):
+        raise click.UsageError("give either --pr N (read and check) or --from-report FILE (post)")
+    if from_report is not None and (report_only or not head_sha):
+        raise click.UsageError("--from-report needs --head-sha and cannot be --report-only")
+    library = load_library(root)
+    if library.config is None:
+        fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+    now = parse_now(now_text, library)
+    needs = "contents: read, pull-requests: read" + (
+        "" if report_only else ", pull-requests: write, statuses: write"
+    )
+    client = _github(repo, needs)
+    try:
+        if from_report is not None:
+            try:
+                report = report_from_json(from_report.read_bytes())
+            except ReportError as exc:
+                click.secho(f"shelfpost: {from_report}: {exc}; nothing was posted", fg="red", err=True)
+                sys.exit(1)
+        else:
+            assert number is not None
+            report = gather_report(library, client, number, now)
+        if out is not None:
+            _write_atomic(out, report.to_json())
+            click.echo(f"wrote the report of pull request #{report.pr} to {out}", err=True)
+        if report_only:
+            return
+        posted = post_report(library, client, report, now, bot_login=bot_login, head_sha=head_sha)
+    except GitHubProblem as exc:
+        _github_failed(exc)
+        return
+    if posted.skipped:
+        click.echo(f"not posted: {posted.skipped}", err=True)
+        return
+    assert posted.rule is not None
+    click.echo(f"comment: {posted.comment}; review rule: {posted.rule.state} ({posted.rule.description})")
+
+
+@main.command()
+@click.option("--write", is_flag=True, help="Write .github/CODEOWNERS instead of printing it.")
+@root_option
+def codeowners(write: bool, root: Path) -> None:
+    """Print (or --write) .github/CODEOWNERS derived from plan/team.yml.
+
+    Reviewers own content/ and calendar/, leads own everything else; `check`
+    fails while the file differs from this output.
+    """
+    from .scaffold import CODEOWNERS_PATH, codeowners_text
+
+    library = load_library(root)
+    if "team" not in library.plan.present:
+        fail(
+            ShelfpostError(
+                [p for p in library.problems if p.path == "plan/team.yml"],
+                "plan/team.yml is missing or has errors",
+            )
+        )
+    text = codeowners_text(library.plan.team)
+    if write:
+        _write_atomic(root / CODEOWNERS_PATH, text)
+        click.echo(f"wrote {CODEOWNERS_PATH}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command(name="new")
+@click.option(
+    "--type",
+    "type_id",
+    required=True,
+    metavar="TYPE",
+    help="A post type from shelfpost.yml (news, event...).",
+)
+@click.option("--title", required=True, help="The post's title.")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="ISO8601",
+    default=None,
+    help="When it goes out (default: tomorrow 10:00 in the library's time zone).",
+)
+@click.option("--slug", default=None, help="The URL name (default: made from the title).")
+@click.option("--author", default=None, help="An author id from content/authors.yml (default: the first).")
+@root_option
+def new_command(
+    type_id: str, title: str, at_text: str | None, slug: str | None, author: str | None, root: Path
+) -> None:
+    """Write a new draft post from the type's template (templates/new/), checked.
+
+    The file is content/posts/YYYY/YYYY-MM-DD-slug.md. It starts with draft: true;
+    delete that line when the post is ready for review.
+    """
+    from datetime import timedelta
+
+    from .scaffold import new_post
+
+    library = load_library(root)
+    if library.config is None:
+        fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+    assert library.config is not None
+    if at_text is None:
+        tomorrow = datetime.now(UTC).astimezone(library.config.timezone) + timedelta(days=1)
+        when = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
+    else:
+        when = parse_now(at_text, library)
+    try:
+        draft = new_post(library, type_id, title, when, slug=slug, author=author)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    path = root / draft.path
+    if path.exists():
+        raise click.BadParameter(f"{draft.path} exists already: choose another --slug or --at")
+    _write_atomic(path, draft.text)
+    found = [p for p in load_library(root).problems if p.path == draft.path]
+    if any(p.is_error for p in found):
+        path.unlink()
+        fail(ShelfpostError(found, f"the new post would not pass check; {draft.path} was not kept"))
+    for p in found:
+        click.echo(p.format_text(), err=True)
+    click.echo(draft.path)
+
+
+@main.group(invoke_without_command=True)
+@click.option(
+    "--unreviewed", is_flag=True, help="Only live posts not approved by someone other than their author."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option(
+    "--now", "now_text", metavar="ISO8601", default=None, help="Which posts are live (default: the clock)."
+)
+@root_option
+@click.pass_context
+def audit(ctx: click.Context, unreviewed: bool, fmt: str, now_text: str | None, root: Path) -> None:
+    """Who wrote and who approved each live post, from data/published/ (no network).
+
+    A post is reviewed when someone other than its author approved the pull
+    request that last changed it. `shelfpost audit record --repo OWNER/NAME` fills
+    in missing audits from GitHub (the publish run does).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .audit import audit_library
+
+    library = load_library(root)
+    if library.config is None:
+        fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+    rows = audit_library(library, parse_now(now_text, library))
+    if unreviewed:
+        rows = [r for r in rows if r.state != "reviewed"]
+    if fmt == "json":
+        click.echo(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r.state:<10} {r.path}  {r.why}")
+    click.echo(
+        f"{len(rows)} live post(s){' not reviewed by someone other than their author' if unreviewed else ''}",
+        err=True,
+    )
+
+
+@audit.command(name="record")
+@click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository the posts were merged in.")
+@click.option(
+    "--now", "now_text", metavar="ISO8601", default=None, help="Which posts are live (default: the clock)."
+)
+@root_option
+def audit_record(repo: str, now_text: str | None, root: Path) -> None:
+    """Record who wrote and approved each live post that has no audit yet (GITHUB_TOKEN)."""
+    from .audit import record_missing
+    from .github.client import GitHubProblem
+
+    library = load_library(root)
+    if library.config is None:
+        fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+    now = parse_now(now_text, library)
+    client = _github(repo, "contents: read, pull-requests: read")
+    try:
+        done = record_missing(library, client, now)
+    except GitHubProblem as exc:
+        _github_failed(exc)
+        return
+    for r in done:
+        if r.audit is not None:
+            who = ", ".join(r.audit.approvers) or "nobody"
+            click.echo(f"recorded   {r.slug}: by {r.audit.author}, approved by {who}")
+        else:
+            click.echo(f"not found  {r.slug}: {r.error}")
+    click.echo(f"{sum(1 for r in done if r.audit)} audit(s) recorded", err=True)
+    if any(r.audit is None for r in done):
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -380,6 +380,8 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
         lang=data["lang"],
         updated=data["updated"],
         event=event,
+        withdrawn=data["withdrawn"],
+        texts=MappingProxyType(dict(data["texts"])),
     )
 
 
@@ -444,6 +446,7 @@ def load_library(root: Path | str) -> Library:
     slots = planfiles.load_calendar(root, ctx, reporters)
     partners = planfiles.load_partners(root, ctx, reporters)
     plan = planfiles.load_plan(root, ctx, reporters)
+    templates = load_channel_templates(root, reporters)
 
     # Phase 2: what files say about each other.
     library = Library(
@@ -457,9 +460,50 @@ def load_library(root: Path | str) -> Library:
         calendar=tuple(slots),
         partners=MappingProxyType(partners),
         plan=plan,
+        channel_templates=MappingProxyType(templates),
+        codeowners=load_codeowners(root, reporters),
     )
     cross = checks.cross_check(library)
     return checks.without_broken(library, _collect(reporters) + cross)
+
+
+CHANNEL_TEMPLATES = "templates/channels"
+
+
+def load_channel_templates(root: Path, reporters: dict[str, Reporter]) -> dict[str, str]:
+    """The library's own channel templates (``<channel id or kind>.txt.j2``), syntax-checked."""
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    found: dict[str, str] = {}
+    folder = root / CHANNEL_TEMPLATES
+    if not folder.is_dir():
+        return found
+    env = SandboxedEnvironment()
+    for path in sorted(folder.glob("*.txt.j2")):
+        rel = f"{CHANNEL_TEMPLATES}/{path.name}"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        text = read_text(path, rel, rep)
+        if text is None:
+            continue
+        try:
+            env.parse(text)
+        except TemplateSyntaxError as exc:
+            rep.error(Pos(exc.lineno or 1, 1), f"template syntax: {exc.message}", "template")
+            continue
+        found[path.name.removesuffix(".txt.j2")] = text
+    return found
+
+
+CODEOWNERS = ".github/CODEOWNERS"
+
+
+def load_codeowners(root: Path, reporters: dict[str, Reporter]) -> str | None:
+    """``.github/CODEOWNERS`` as text (``None`` when absent); checks compare it with the team."""
+    path = root / CODEOWNERS
+    if path.is_symlink() or not path.is_file():
+        return None
+    return read_text(path, CODEOWNERS, reporters.setdefault(CODEOWNERS, Reporter(CODEOWNERS)))
 
 
 def _collect(reporters: dict[str, Reporter]) -> list[Problem]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import quote
 
 from .problems import Problem
 from .yamlnodes import Pos
@@ -56,6 +57,10 @@ class Config:
     @property
     def base_url(self) -> str:
         return self.site_url if self.site_url.endswith("/") else self.site_url + "/"
+
+    def post_url(self, slug: str) -> str:
+        """The absolute URL of a post's page (what feeds and channels link to)."""
+        return f"{self.base_url}posts/{quote(slug)}/"
 
 
 @dataclass(frozen=True)
@@ -122,10 +127,12 @@ class Post(Document):
     lang: str | None = None
     updated: datetime | None = None
     event: Event | None = None
+    withdrawn: bool = False
+    texts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # channel -> own text
 
     def is_live(self, now: datetime) -> bool:
-        """Due and not a draft: the only posts any public output may show."""
-        return not self.draft and self.publish_at <= now
+        """Due, not a draft, not withdrawn: the only posts any public output may show."""
+        return not self.draft and not self.withdrawn and self.publish_at <= now
 
     @property
     def last_modified(self) -> datetime:
@@ -154,6 +161,8 @@ class Library:
     calendar: tuple[Slot, ...] = ()
     partners: Mapping[str, Partner] = field(default_factory=dict)
     plan: Plan = field(default_factory=lambda: Plan())
+    channel_templates: Mapping[str, str] = field(default_factory=dict)  # templates/channels/*.txt.j2
+    codeowners: str | None = None  # .github/CODEOWNERS as text, checked against plan/team.yml
     problems: tuple[Problem, ...] = ()
 
     @property
@@ -244,6 +253,10 @@ class Channel:
     instance: str | None = None
     credentials: Mapping[str, str] = field(default_factory=dict)  # field -> ENV VAR NAME
     readiness: Mapping[str, bool] = field(default_factory=dict)
+    max_characters: int | None = None  # Mastodon: the instance's limit (500 by default)
+    url_length: int = 23  # Mastodon: characters_reserved_per_url
+    service: str | None = None  # Bluesky: the PDS (https://bsky.social by default)
+    repo: str | None = None  # manual channels: the GitHub repository for copy-ready issues
 
     @property
     def missing(self) -> tuple[str, ...]:

@@ -211,6 +211,10 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
                 entry["instance"],
                 MappingProxyType(dict(entry["credentials"])),
                 MappingProxyType(readiness),
+                max_characters=entry["max_characters"],
+                url_length=entry["url_length"],
+                service=entry["service"],
+                repo=entry["repo"],
             )
 
     risks: list[Risk] = []

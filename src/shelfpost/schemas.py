@@ -165,6 +165,13 @@ class PostFrontMatter(Schema):
     draft = Flag(default=False, doc="true keeps the post out of every output.")
     lang = Language(doc="Language of this post when it differs from the site's.")
     updated = Moment(doc="When the post was last meaningfully changed (feeds show it).")
+    withdrawn = Flag(
+        default=False, doc="true takes a published post down: off the site and feeds, deleted on channels."
+    )
+    texts = MapOf(
+        Text(multiline=True, max_length=3000),
+        doc="Per-channel text instead of the channel's template (e.g. mastodon: ...).",
+    )
     event = Nested(EventBlock, doc="For event posts: start, end, location, registration_url.")
 
 
@@ -331,6 +338,16 @@ class ChannelEntry(Schema):
     profile_url = Url(doc="The account's public page.")
     instance = Url(doc="Mastodon: the server's address.")
     credentials = MapOf(EnvName(), doc="Names of the environment variables that hold this channel's secrets.")
+    max_characters = Integer(
+        minimum=50, maximum=100000, doc="Mastodon: the instance's max_characters (default 500)."
+    )
+    url_length = Integer(
+        minimum=1, maximum=200, default=23, doc="Mastodon: characters a link counts as (default 23)."
+    )
+    service = Url(doc="Bluesky: the PDS address (default https://bsky.social).")
+    repo = Text(
+        max_length=140, doc="Manual channels: OWNER/NAME of the GitHub repository for copy-ready issues."
+    )
     readiness = Nested(Readiness, doc="The readiness checklist; all true = ready.")
 
 

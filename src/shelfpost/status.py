@@ -159,6 +159,7 @@ WARNING_TITLES = {
     "budget": "Budget lines over their pace or over 100%",
     "channels_not_ready": "Channels not ready",
     "strategy": "Strategy changes",
+    "publish_runs": "Scheduled publishing",
 }
 
 
@@ -172,8 +173,12 @@ def _count_mark(actual: int, target: float, upcoming: int, month: Month, day: da
     return "behind", "the month is over"
 
 
-def status(library: Library, month: Month, now: datetime) -> Status:
-    """Every target against this month's actuals, and every warning the plan asks for."""
+def status(library: Library, month: Month, now: datetime, publish_runs: str | None = None) -> Status:
+    """Every target against this month's actuals, and every warning the plan asks for.
+
+    ``publish_runs`` is the caller's warning about a late publish run (read from
+    ``data/runs/`` by :mod:`shelfpost.runs`), shown with the others.
+    """
     plan = library.plan
     t = plan.targets
     day = today(library, now)
@@ -303,4 +308,6 @@ def status(library: Library, month: Month, now: datetime) -> Status:
             warnings["channels_not_ready"].append(f"{c.name} ({c.id}): missing {missing}")
     if not changes:
         warnings["strategy"].append(f"no strategy change logged for {month} yet (plan/strategy.yml)")
+    if publish_runs:
+        warnings["publish_runs"].append(publish_runs)
     return Status(str(month), str(day), rows, warnings)

