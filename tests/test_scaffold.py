@@ -1,0 +1,160 @@
+"""Writing without a terminal: `shelfpost new`, CODEOWNERS from the team, README links."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+from click.testing import CliRunner
+
+from conftest import REPO, Lib
+from shelfpost import load_library
+from shelfpost.cli import main
+from shelfpost.scaffold import codeowners_text, render_readme, slugify, yaml_scalar
+
+TEAM = """\
+members:
+  amy: {name: 林艾美, github: amy-lin, roles: [lead, editor]}
+  bob: {name: Bob Chen, github: bobchen, roles: [reviewer, analyst]}
+  cat: {name: 蔡小貓, github: cat-tsai, roles: [editor, reviewer]}
+"""
+
+
+def cli(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_new_event_post_passes_check(lib: Lib) -> None:
+    lib.write("plan/channels.yml", "channels:\n  mastodon: {kind: mastodon, name: Mastodon}\n")
+    result = CliRunner().invoke(
+        main,
+        [
+            "new",
+            "--type",
+            "event",
+            "--title",
+            "冬至說故事: Winter Solstice #1",
+            "--at",
+            "2026-12-20 10:00",
+            "--root",
+            str(lib.root),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    rel = "content/posts/2026/2026-12-20-冬至說故事-winter-solstice-1.md"
+    assert result.stdout.strip() == rel
+    text = (lib.root / rel).read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["title"] == "冬至說故事: Winter Solstice #1"  # quoted: ": " and " #" would break plain YAML
+    assert front["type"] == "event" and front["draft"] is True and front["authors"] == ["amy"]
+    assert front["channels"] == ["mastodon"]
+    assert str(front["event"]["start"]) == "2026-12-27 14:00"  # a week later, 14:00
+    check = CliRunner().invoke(main, ["check", "--root", str(lib.root)], catch_exceptions=False)
+    assert check.exit_code == 0, check.output
+    library = load_library(lib.root)
+    post = next(p for p in library.posts if p.path == rel)
+    assert post.event is not None and post.draft and post.type == "event"
+
+
+def test_new_refuses_what_would_not_check(lib: Lib) -> None:
+    args = ["new", "--title", "x", "--root", str(lib.root)]
+    unknown = CliRunner().invoke(main, [*args, "--type", "podcast"])
+    assert unknown.exit_code == 2 and "type 'podcast' is not in shelfpost.yml" in unknown.output
+    author = CliRunner().invoke(main, [*args, "--type", "news", "--author", "zed"])
+    assert author.exit_code == 2 and "known: amy, bob" in author.output
+    lib.post("2026-12-01-taken")
+    clash = CliRunner().invoke(main, [*args, "--type", "news", "--slug", "taken", "--at", "2026-12-02 10:00"])
+    assert clash.exit_code == 1 and "slug 'taken' is also used" in clash.output
+    assert not (lib.root / "content/posts/2026/2026-12-02-taken.md").exists()  # not kept
+
+
+def test_new_uses_the_librarys_own_template(lib: Lib) -> None:
+    lib.write(
+        "templates/new/news.md.j2",
+        "---\ntitle: {{ title|yaml }}\npublish_at: {{ publish_at }}\ntype: news\nsummary: 館內自訂範本\n"
+        "authors: [{{ author }}]\noriginal: true\ndraft: true\n---\n自訂內文\n",
+    )
+    result = CliRunner().invoke(
+        main,
+        ["new", "--type", "news", "--title", "Hello", "--at", "2026-12-01 09:00", "--root", str(lib.root)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "自訂內文" in (lib.root / "content/posts/2026/2026-12-01-hello.md").read_text(encoding="utf-8")
+
+
+def test_slugs_and_yaml_scalars() -> None:
+    assert slugify("Hello, World!  2026") == "hello-world-2026"
+    assert slugify("冬季 開館時間") == "冬季-開館時間"
+    assert slugify("!!!") == "post"
+    for value in ("plain", "a: b", "x #y", "- list", "yes", "123", "'quoted'", "「引號」", "@at"):
+        assert yaml.safe_load(f"k: {yaml_scalar(value)}") == {"k": value}, value
+    assert yaml_scalar("plain") == "plain"
+
+
+def test_codeowners_command_matches_the_committed_file() -> None:
+    result = cli("codeowners", "--root", str(REPO))
+    assert result.exit_code == 0
+    committed = (REPO / ".github/CODEOWNERS").read_text(encoding="utf-8")
+    assert result.stdout == committed
+    assert "/content/    @lin-yawen-qc @shuhui-wang @zhiwei-huang" in committed
+
+
+def test_check_fails_when_codeowners_is_out_of_date(lib: Lib) -> None:
+    lib.write("plan/team.yml", TEAM)
+    assert load_library(lib.root).ok  # no CODEOWNERS: nothing to compare
+    written = cli("codeowners", "--write", "--root", str(lib.root))
+    assert written.exit_code == 0
+    text = (lib.root / ".github/CODEOWNERS").read_text(encoding="utf-8")
+    assert text == codeowners_text(load_library(lib.root).plan.team)
+    assert "*            @amy-lin\n/content/    @bobchen @cat-tsai\n" in text
+    assert cli("check", "--root", str(lib.root)).exit_code == 0
+
+    lib.write("plan/team.yml", TEAM.replace("roles: [editor, reviewer]", "roles: [editor]"))
+    check = cli("check", "--root", str(lib.root))
+    assert check.exit_code == 1
+    assert re.search(
+        r"\.github/CODEOWNERS:5:1: error: is out of date with plan/team\.yml: line 5 is "
+        r"'/content/    @bobchen @cat-tsai', should be '/content/    @bobchen'; run `shelfpost codeowners --write`",
+        check.output,
+    )
+
+
+def test_readme_new_post_links_are_current_and_valid() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    library = load_library(REPO)
+    assert render_readme(readme, library) == readme, (
+        "README.md is out of date: run `python -m shelfpost.scaffold`"
+    )
+    links = re.findall(r"\[new (\w+) post\]\((\.\./\.\./new/main\?[^)]+)\)", readme)
+    assert [t for t, _ in links] == ["news", "resource", "event"]
+    for type_id, url in links:
+        query = parse_qs(urlsplit(url).query)
+        assert query["filename"] == ["content/posts/YYYY/YYYY-MM-DD-slug.md"]
+        value = query["value"][0]
+        front = yaml.safe_load(value.split("---\n")[1])
+        assert front["type"] == type_id and front["draft"] is True
+        assert ("event" in front) == (type_id == "event")
+
+
+def test_links_lead_to_a_post_that_checks_once_placeholders_are_filled(lib: Lib, tmp_path: Path) -> None:
+    readme = render_readme("<!-- newpost:start -->\n<!-- newpost:end -->", load_library(lib.root))
+    url = re.findall(r"\[new event post\]\(([^)]+)\)", readme)[0]
+    value = parse_qs(urlsplit(url).query)["value"][0]
+    filled = (
+        value.replace("YYYY-MM-DD HH:MM", "2026-12-05 10:00", 1)
+        .replace("YYYY-MM-DD HH:MM", "2026-12-12 14:00", 1)
+        .replace("YYYY-MM-DD HH:MM", "2026-12-12 16:00", 1)
+        .replace("your-author-id", "bob")
+    )
+    lib.post("2026-12-05-from-the-browser", filled)
+    as_is = lib.post("2026-12-06-unfilled", value)
+    errors = [p for p in load_library(lib.root).problems if p.is_error]
+    assert not [p for p in errors if p.path == "content/posts/2026/2026-12-05-from-the-browser.md"]
+    unfilled = {
+        (p.line, p.message.split(":")[0]) for p in errors if p.path == as_is.relative_to(lib.root).as_posix()
+    }
+    assert (3, "publish_at") in unfilled  # each placeholder is reported on its line
+    assert (14, "event.end") in unfilled
