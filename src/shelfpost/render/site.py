@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 import yaml
@@ -25,6 +25,8 @@ from markupsafe import Markup
 from ..bodyscan import splice, url_scheme
 from ..checks import CONTENT, resolve_target
 from ..model import Document, Library, Page, Partner, Post
+from .feeds import post_url
+from .meta import Card, Image, attr, card_meta, png_size, reading_minutes, same_language
 from .text import doc_url, escape, local, relative, relative_url, strings_for, tag_slug
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -32,14 +34,59 @@ LIBRARY_TEMPLATES = "templates/site"
 STYLESHEET = "assets/shelfpost.css"
 EVENTS_ICS = "events.ics"
 PARTNERS_PAGE = "partners.md"
+#: The link-preview image of pages and posts without one of their own. A library
+#: puts its own (a logo, a photo of the building) at templates/site/share-card.png;
+#: its alt text is the library's name either way.
+SHARE_CARD = "share-card.png"
+SHARE_CARD_DOC = "assets/share-card.png"
+#: Primary colours of Material's palette whose white header text stays under WCAG
+#: AA's 4.5:1, each replaced by the nearest Material Design shade that passes
+#: (tests/test_a11y.py checks the ratios; axe-core checks the sample's teal).
+ACCESSIBLE_PRIMARY = {
+    "red": "#d32f2f",
+    "pink": "#c2185b",
+    "blue": "#1565c0",
+    "light-blue": "#0277bd",
+    "cyan": "#00838f",
+    "teal": "#00796b",
+    "green": "#2e7d32",
+    "deep-orange": "#bf360c",
+}
 CSS = """\
 .shelfpost-meta { color: var(--md-default-fg-color--light); font-size: .8rem; }
 .shelfpost-banner { border-left: .2rem solid var(--md-warning-fg-color, #ff9100); padding: .4rem .8rem; }
 .shelfpost-image img { max-width: 100%; height: auto; }
 .shelfpost-event dt { font-weight: 700; }
 .shelfpost-event dd { margin: 0 0 .4rem 0; }
-@media print { .shelfpost-event, .shelfpost-meta { color: #000; } }
-"""
+/* Links in grey lines are underlined: colour alone does not set them apart (WCAG 1.4.1). */
+.md-typeset .shelfpost-meta a, .md-typeset .shelfpost-tags a, .md-typeset .shelfpost-pager a { text-decoration: underline; }
+/* Tab labels at full strength (Material dims them to 70%, under 4.5:1 on any primary colour);
+   the current one is underlined instead. */
+.md-tabs__link { opacity: 1; }
+.md-tabs__item--active .md-tabs__link { text-decoration: underline; text-decoration-thickness: .1rem; text-underline-offset: .3rem; }
+.md-copyright { color: var(--md-footer-fg-color--light); }
+.md-search-result__meta { color: var(--md-default-fg-color); }
+/* Matched words in search results take the link colour (the accent is often under 4.5:1). */
+.md-search-result mark { color: var(--md-typeset-a-color); }
+/* A focus ring on everything the keyboard reaches: white on the coloured header and tabs,
+   the link colour on the page (Material's rings take the accent colour, often under 3:1). */
+:focus-visible, .focus-visible { outline: .125rem solid currentColor !important; outline-offset: .125rem; }
+.md-main :focus-visible, .md-main .focus-visible { outline-color: var(--md-typeset-a-color) !important; }
+.md-search__input:focus-visible, .md-search__input.focus-visible { outline-color: var(--md-primary-bg-color) !important; }
+/* No focus stops nobody can see: the search results box while search is closed, and the
+   palette switch Material renders for a palette list of one entry. */
+[data-md-toggle="search"]:not(:checked) ~ .md-header .md-search__output { visibility: hidden; }
+.md-header__option[data-md-component="palette"] > .md-option:only-of-type { display: none; }
+/* Printed event posts keep the when, where and how to register, with the address written out. */
+@media print {
+  .shelfpost-event, .shelfpost-meta { color: #000; }
+  .shelfpost-event { break-inside: avoid; border: 1px solid #000; padding: .4rem .8rem; }
+  .shelfpost-event a[href]::after { content: " <" attr(href) ">"; }
+}
+""" + "".join(
+    f'[data-md-color-primary="{name}"] {{ --md-primary-fg-color: {shade}; }}\n'
+    for name, shade in ACCESSIBLE_PRIMARY.items()
+)
 
 
 class DuplicateOutput(Exception):
@@ -134,22 +181,49 @@ class SiteRenderer:
         self.env = environment(library)
         self.s = strings_for(self.config.language)
         if preview:
-            posts = sorted(library.posts, key=lambda p: (p.publish_at, p.path), reverse=True)
+            posts = sorted(
+                (p for p in library.posts if not p.withdrawn),
+                key=lambda p: (p.publish_at, p.path),
+                reverse=True,
+            )
         else:
             posts = library.live_posts(now)
         self.posts: list[Post] = posts
         self.by_path = {p.path: p for p in posts}
         self.pages = {p.path: p for p in library.pages}
         self.tree = Tree()
+        self.share_card = self.default_image()
 
     # --- helpers ----------------------------------------------------------------
-    def render(self, template: str, here: str, meta: dict[str, Any] | None = None, **ctx: Any) -> None:
+    def render(
+        self,
+        template: str,
+        here: str,
+        meta: dict[str, Any] | None = None,
+        card: Card | None = None,
+        **ctx: Any,
+    ) -> None:
         def href_to(doc: str) -> Markup:
             """For raw HTML, where the engine does not rewrite ``.md`` links."""
             return relative_url(here, doc_url(doc))
 
+        meta = dict(meta or {})
+        if card is not None:
+            meta["shelfpost_meta"] = card_meta(card)
         text = self.env.get_template(template).render(s=self.s, config=self.config, href_to=href_to, **ctx)
-        self.tree.add(here, front_matter(meta or {}) + text)
+        self.tree.add(here, front_matter(meta) + text)
+
+    def page_card(self, here: str, title: str, description: str = "") -> Card:
+        """The link preview of a page that is not a post (``og:type`` website)."""
+        cfg = self.config
+        return Card(
+            title=title,
+            description=description or cfg.description or cfg.name,
+            url=cfg.base_url + quote(doc_url(here), safe="/"),
+            site_name=cfg.name,
+            locale=cfg.language,
+            image=self.share_card,
+        )
 
     def entries(self, posts: Iterable[Post], here: str) -> list[Entry]:
         return [Entry(p, relative(here, post_doc(p)), self.config.types[p.type].label) for p in posts]
@@ -180,6 +254,13 @@ class SiteRenderer:
                 edits.append((link.start, link.end, relative(here, docs_path)))
         return Markup(splice(doc.body, edits))  # noqa: S704 - the body is Markdown the engine renders; check refused unsafe HTML
 
+    def default_image(self) -> Image:
+        """The library's share card, or shelfpost's, copied into the docs tree."""
+        own = self.library.root / LIBRARY_TEMPLATES / SHARE_CARD
+        source = own if own.is_file() else PACKAGE_TEMPLATES / SHARE_CARD
+        self.tree.copy(SHARE_CARD_DOC, source)
+        return Image(self.config.base_url + SHARE_CARD_DOC, self.config.name, png_size(source))
+
     def media(self, resolved: str) -> str:
         docs_path = resolved[len(CONTENT) + 1 :]
         self.tree.copy(docs_path, self.library.root / resolved)
@@ -208,6 +289,7 @@ class SiteRenderer:
                 "list.md.j2",
                 here,
                 {"search": {"exclude": True}, **(meta or {})},
+                self.page_card(here, page_title, intro),
                 title=page_title,
                 intro=intro if n == 0 else "",
                 pager=pager,
@@ -226,7 +308,8 @@ class SiteRenderer:
         for page in self.pages.values():
             here = page_doc(page)
             meta = {"description": str(escape(page.summary))} if page.summary else {}
-            self.render("page.md.j2", here, meta, page=page, body=self.body_for_site(page, here))
+            card = self.page_card(here, page.title, page.summary)
+            self.render("page.md.j2", here, meta, card, page=page, body=self.body_for_site(page, here))
 
         # Upcoming events (ending after now), soonest first: on the home page and
         # at the top of each event section, with the link to subscribe.
@@ -256,7 +339,13 @@ class SiteRenderer:
             tag_rows.append(
                 {"name": names[slug], "count": len(tags[slug]), "url": relative("tags/index.md", first)}
             )
-        self.render("tags.md.j2", "tags/index.md", {"search": {"exclude": True}}, tags=tag_rows)
+        self.render(
+            "tags.md.j2",
+            "tags/index.md",
+            {"search": {"exclude": True}},
+            self.page_card("tags/index.md", self.s["tags"]),
+            tags=tag_rows,
+        )
 
         # Archive: one paginated list per month, in the library's time zone.
         months: dict[tuple[int, int], list[Post]] = defaultdict(list)
@@ -280,6 +369,7 @@ class SiteRenderer:
             "archive.md.j2",
             "archive/index.md",
             {"search": {"exclude": True}},
+            self.page_card("archive/index.md", self.s["archive"]),
             years=sorted(years.items(), reverse=True),
         )
 
@@ -289,6 +379,7 @@ class SiteRenderer:
             "home.md.j2",
             "index.md",
             {"search": {"exclude": True}},
+            self.page_card("index.md", cfg.name),
             entries=self.entries(self.posts[: cfg.site.latest], "index.md"),
             upcoming=self.entries(event_posts[:5], "index.md"),
             sections=sections,
@@ -318,12 +409,39 @@ class SiteRenderer:
         for partner in partners:
             posts = [p for p in self.posts if partner.id in p.partners]
             rows.append({"partner": partner, "entries": self.entries(posts, PARTNERS_PAGE)})
-        self.render("partners.md.j2", PARTNERS_PAGE, {"search": {"exclude": True}}, partners=rows)
+        self.render(
+            "partners.md.j2",
+            PARTNERS_PAGE,
+            {"search": {"exclude": True}},
+            self.page_card(PARTNERS_PAGE, self.s["partners"], self.s["partners_intro"]),
+            partners=rows,
+        )
+
+    def post_card(self, post: Post, image_doc: str | None) -> Card:
+        """The link preview of a post (``og:type`` article), with its own image if it has one."""
+        cfg = self.config
+        image = self.share_card
+        if post.image and image_doc:
+            size = png_size(self.library.root / post.image)
+            image = Image(cfg.base_url + quote(image_doc, safe="/"), post.image_alt or "", size)
+        return Card(
+            title=post.title,
+            description=post.summary,
+            url=post_url(cfg, post),
+            site_name=cfg.name,
+            locale=post.lang or cfg.language,
+            image=image,
+            published=post.publish_at,
+            modified=post.updated,
+            section=cfg.types[post.type].label,
+            tags=post.tags,
+        )
 
     def render_post(self, post: Post) -> None:
         here = post_doc(post)
         ptype = self.config.types[post.type]
-        image = relative_url(here, self.media(post.image)) if post.image else None
+        image_doc = self.media(post.image) if post.image else None
+        image = relative_url(here, image_doc) if image_doc else None
         banner = ""
         if post.draft:
             banner = self.s["draft"]
@@ -334,11 +452,20 @@ class SiteRenderer:
         ]
         authors = [self.library.authors[a] for a in post.authors if a in self.library.authors]
         meta: dict[str, Any] = {"description": str(escape(post.summary))}
+        # A post in another language than the site's: the theme puts `lang` on the
+        # content, and shelfpost's own words around it keep the site's language.
+        other_lang = not same_language(post.lang, self.config.language)
+        if other_lang:
+            meta["shelfpost_lang"] = attr(post.lang)
+        minutes = reading_minutes(post.body)
         self.render(
             "post.md.j2",
             here,
             meta,
+            self.post_card(post, image_doc),
             post=post,
+            ui_lang=self.config.language if other_lang else "",
+            reading_time=self.s["reading_time"].format(n=minutes),
             ptype=ptype,
             image=image,
             banner=banner,

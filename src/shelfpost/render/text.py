@@ -107,6 +107,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "partner_posts": "Posts with this partner:",
         "nothing": "No posts yet.",
         "more": "More",
+        "reading_time": "{n} min read",
     },
     "zh": {
         "home": "首頁",
@@ -137,6 +138,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "partner_posts": "合作文章：",
         "nothing": "還沒有文章。",
         "more": "更多",
+        "reading_time": "閱讀時間約 {n} 分鐘",
     },
 }
 
