@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -39,6 +40,43 @@ import corpus  # noqa: E402  (bench/ is not a package)
 README = HERE / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 NOW = "2026-11-26T12:00:00+08:00"  # after every generated post (the newest is before 2026-11-01)
+LATER = "2026-11-26T04:15:00Z"  # the next scheduled run, 15 minutes after NOW
+DUE_LABEL = "shelfpost due (scheduled run, nothing due)"
+RECORD_LABEL = "shelfpost due --record (end of a full run)"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.org",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.org",
+}
+
+
+CHECK_LABEL = "shelfpost check --no-cache"
+COLD_LABEL = "shelfpost check, cold cache"
+WARM_LABEL = "shelfpost check, warm cache, 1 post edited"
+
+
+EDITS = itertools.count(1)
+
+
+def no_cache(lib: Path) -> None:
+    shutil.rmtree(lib / ".shelfpost" / "cache", ignore_errors=True)
+
+
+def edit_one(lib: Path) -> None:
+    """Change one post's bytes (a different post each time), so one file misses the cache."""
+    posts = sorted((lib / "content" / "posts").rglob("*.md"))
+    path = posts[(next(EDITS) * 7919) % len(posts)]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\nOne more line.\n")
+
+
+def commit_library(lib: Path) -> None:
+    """Make the library a Git repository with one commit, as the publish workflow checks it out."""
+    env = {**os.environ, **GIT_ENV}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "library"]):
+        subprocess.run(["git", *args], cwd=lib, check=True, capture_output=True, env=env)
+
 
 # How each command is measured
 # ----------------------------
@@ -121,15 +159,25 @@ def measure(mode: str, args: list[str], report: Path) -> tuple[float, dict[str, 
 def run(sizes: list[int], build_sizes: list[int], repeat: int, work: Path, keep: bool = False) -> list[Row]:
     rows: list[Row] = []
     report = work / "rusage.json"
+    os.environ["SHELFPOST_STATE_DIR"] = str(work / "state")  # the cache's key, not in your home
     for n in sorted(set(sizes) | set(build_sizes)):
         lib = work / f"lib-{n}"
         started = time.perf_counter()
         corpus.generate(n, lib)
         print(f"[{n}] generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         jobs: list[tuple[str, str, list[str]]] = []
+        before: dict[str, Callable[[Path], None]] = {COLD_LABEL: no_cache, WARM_LABEL: edit_one}
         if n in sizes:
             jobs.append(("floor: read + yaml.load front matter", "floor", [str(lib)]))
-            jobs.append(("shelfpost check", "cli", ["check", "--root", str(lib)]))
+            jobs.append((CHECK_LABEL, "cli", ["check", "--no-cache", "--root", str(lib)]))
+            jobs.append((COLD_LABEL, "cli", ["check", "--root", str(lib)]))
+            # the last cold run left a warm cache; each repeat edits one more post first
+            jobs.append((WARM_LABEL, "cli", ["check", "--root", str(lib)]))
+            # The scheduled run: a Git checkout whose last run wrote data/runs/last-deploy.json
+            # (--record, itself timed), then `shelfpost due` 15 minutes later.
+            commit_library(lib)
+            jobs.append((RECORD_LABEL, "cli", ["due", "--record", "--root", str(lib), "--now", NOW]))
+            jobs.append((DUE_LABEL, "cli", ["due", "--root", str(lib), "--now", LATER]))
         if n in build_sizes:
             jobs.append(
                 (
@@ -141,9 +189,13 @@ def run(sizes: list[int], build_sizes: list[int], repeat: int, work: Path, keep:
         for label, mode, args in jobs:
             row = Row(label, n)
             for _ in range(repeat):
+                if label in before:
+                    before[label](lib)
                 wall, usage, log = measure(mode, args, report)
-                if label == "shelfpost check" and "no problems" not in log:
+                if label.startswith("shelfpost check") and "no problems" not in log:
                     raise SystemExit(f"the generated library of {n} posts has problems:\n{log[-3000:]}")
+                if label == DUE_LABEL and "nothing due" not in log:
+                    raise SystemExit(f"`shelfpost due` found something due in {n} posts:\n{log[-3000:]}")
                 row.walls.append(wall)
                 row.usages.append(usage)
             print(f"[{n}] {label}: {' '.join(f'{w:.2f}' for w in row.walls)} s", file=sys.stderr)
@@ -165,8 +217,12 @@ def table(rows: list[Row]) -> str:
     order = {
         "shelfpost --version (start-up)": 0,
         "floor: read + yaml.load front matter": 1,
-        "shelfpost check": 2,
-        "shelfpost build": 3,
+        CHECK_LABEL: 2,
+        COLD_LABEL: 2.1,
+        WARM_LABEL: 2.2,
+        RECORD_LABEL: 3,
+        DUE_LABEL: 4,
+        "shelfpost build": 5,
     }
     lines = ["| command | N | median s | min-max s | peak MiB |", "| --- | ---: | ---: | ---: | ---: |"]
     for r in sorted(rows, key=lambda r: (order.get(r.command, 9), r.n)):
@@ -179,7 +235,7 @@ def table(rows: list[Row]) -> str:
 
 def notes(rows: list[Row]) -> str:
     out = []
-    for command in ("floor: read + yaml.load front matter", "shelfpost check", "shelfpost build"):
+    for command in ("floor: read + yaml.load front matter", CHECK_LABEL, DUE_LABEL, "shelfpost build"):
         same = sorted((r for r in rows if r.command == command), key=lambda r: r.n)
         steps = [
             f"{a.n:,}→{b.n:,}: {1000 * (b.median - a.median) / (b.n - a.n):.2f}"
@@ -187,6 +243,18 @@ def notes(rows: list[Row]) -> str:
         ]
         if steps:
             out.append(f"- {command}, marginal ms per post: " + "; ".join(steps))
+    by = {(r.command, r.n): r for r in rows}
+    for n in sorted({r.n for r in rows if r.command == CHECK_LABEL}):
+        floor = by.get(("floor: read + yaml.load front matter", n))
+        if floor is None:
+            continue
+        parts = [
+            f"{label.removeprefix('shelfpost check').strip(' ,') or 'no cache'} "
+            f"{by[(label, n)].median / floor.median:.2f}x"
+            for label in (CHECK_LABEL, COLD_LABEL, WARM_LABEL)
+            if (label, n) in by
+        ]
+        out.append(f"- check {n:,} against the floor (targets: 1.2x, warm 0.1x): " + "; ".join(parts))
     for r in rows:
         if r.command == "shelfpost build":
             out.append(

@@ -90,15 +90,22 @@ def main() -> None:
     show_default=True,
     help="text (path:line:col: error: ...), github (Actions annotations) or json.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every file again instead of reusing .shelfpost/cache/ (same answers, slower).",
+)
 @root_option
-def check(paths: tuple[Path, ...], fmt: str, root: Path) -> None:
+def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, root: Path) -> None:
     """Check every file of the library and report all problems at once.
 
     With PATHS, report only problems in those files or folders (the whole
-    library is still read, so links and slugs are checked against it). Exits 1
+    library is still read, so links and slugs are checked against it). Posts
+    and pages whose bytes did not change since the last check are taken from
+    .shelfpost/cache/ (signed with a key in $SHELFPOST_STATE_DIR). Exits 1
     when there is any error.
     """
-    library = load_library(root)
+    library = load_library(root, cache=None if no_cache else _file_cache(root))
     problems = list(library.problems)
     if paths:
         wanted = [_rel(root, p) for p in paths]
@@ -115,6 +122,22 @@ def check(paths: tuple[Path, ...], fmt: str, root: Path) -> None:
     if fmt != "json":
         click.echo(summary_line(problems, checked), err=True)
     sys.exit(1 if any(p.is_error for p in problems) else 0)
+
+
+def _state_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("SHELFPOST_STATE_DIR") or Path.home() / ".cache" / "shelfpost" / "state")
+
+
+def _file_cache(root: Path) -> Any:
+    """The per-file cache of ``check``, or ``None`` when its key cannot be kept."""
+    import os
+
+    from .filecache import FileCache
+
+    try:
+        return FileCache(root, _state_dir(os.environ))
+    except OSError:
+        return None
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -343,7 +366,7 @@ def adapter_factory(root: Path, env: Mapping[str, str]) -> Callable[[Any], Any]:
     """
     from .publish.base import Failure, PlatformError
 
-    state_dir = Path(env.get("SHELFPOST_STATE_DIR") or Path.home() / ".cache" / "shelfpost" / "state")
+    state_dir = _state_dir(env)
 
     def need(channel: Any, field: str) -> str:
         name = channel.credentials.get(field)
@@ -503,6 +526,81 @@ def publish(
             click.echo(f"skipped (has errors, run `shelfpost check`): {path}", err=True)
     if any(o.needs_attention for o in outcomes) and not dry_run:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    default=None,
+    help="Decide as of this moment (default: the clock). Give an offset (the workflow uses UTC, ...Z).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="After a successful run: load the library and write data/runs/last-deploy.json for the next run.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, github: `due=true|false` lines for $GITHUB_OUTPUT.",
+)
+@root_option
+def due(now_text: str | None, record: bool, fmt: str, root: Path) -> None:
+    """Say whether a scheduled run has anything to do, without building the site.
+
+    Due when there is no data/runs/last-deploy.json yet, when any file changed
+    since it was written (data/ aside), when a post's publish time (or an
+    upcoming event's end) has come since, or when the last run left items
+    unfinished. Reads the manifest and `git ls-tree HEAD` only, not the posts.
+    With --record, write the manifest instead (after the build was deployed and
+    publish succeeded). Exits 0 either way.
+    """
+    import os
+
+    from . import due as due_mod
+
+    if record:
+        library = load_library(root)
+        if library.config is None:
+            fail(ShelfpostError(library.problems, "shelfpost.yml has errors"))
+        now = parse_now(now_text, library)
+        data = due_mod.manifest_for(library, now, due_mod.fingerprint(root), os.environ.get("GITHUB_RUN_ID"))
+        path = due_mod.write_manifest(root, data)
+        if fmt == "json":
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        elif fmt == "text":
+            click.echo(f"wrote {path.relative_to(root).as_posix()}: next due {data['next_due'] or 'never'}")
+            for item in data["outstanding"]:
+                click.echo(f"  outstanding: {item}")
+        return
+    if now_text is None:
+        now = datetime.now(UTC)
+    else:
+        try:
+            now = datetime.fromisoformat(now_text.strip())
+        except ValueError:
+            raise click.BadParameter(f"{now_text!r} is not an ISO 8601 moment", param_hint="--now") from None
+        if now.tzinfo is None:  # no library is loaded, so its time zone is not known here
+            raise click.BadParameter("give an offset, e.g. 2026-11-26T10:00:00Z", param_hint="--now")
+    decision = due_mod.decide(root, now)
+    if fmt == "json":
+        click.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "github":
+        click.echo(f"due={'true' if decision.due else 'false'}")
+    else:
+        if decision.due:
+            click.echo("due: " + "; ".join(decision.reasons))
+        else:
+            m = decision.manifest or {}
+            click.echo(
+                f"nothing due: no file changed since the deploy of {m.get('now')}, "
+                f"next due {m.get('next_due') or 'never'}"
+            )
 
 
 # --- the editorial workflow on GitHub (issue 4) -------------------------------------------

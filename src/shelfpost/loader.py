@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from . import checks, planfiles
@@ -25,6 +25,9 @@ from .problems import Problem, Severity
 from .schema import Context, Reporter, Validated
 from .schemas import AuthorsFile, ConfigFile, PageFrontMatter, PostFrontMatter
 from .yamlnodes import Pos, YamlSyntaxError, compose
+
+if TYPE_CHECKING:
+    from .filecache import FileCache
 
 CONFIG_FILE = "shelfpost.yml"
 AUTHORS_FILE = "content/authors.yml"
@@ -71,13 +74,14 @@ def slug_problem(slug: str) -> str | None:
 # Reading files
 
 
-def read_text(path: Path, rel: str, rep: Reporter) -> str | None:
-    """The file as text (UTF-8, BOM dropped, newlines normalised), or ``None``."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        rep.error(Pos(1, 1), f"cannot read the file: {exc.strerror}", "io")
-        return None
+def read_text(path: Path, rel: str, rep: Reporter, raw: bytes | None = None) -> str | None:
+    """The file (or ``raw``, its bytes read already) as text (UTF-8, BOM dropped, newlines normalised)."""
+    if raw is None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            rep.error(Pos(1, 1), f"cannot read the file: {exc.strerror}", "io")
+            return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -233,10 +237,10 @@ def load_authors(root: Path, reporters: dict[str, Reporter]) -> dict[str, Author
 
 
 def _front_matter(
-    path: Path, rel: str, rep: Reporter, schema: type[Any], ctx: Context
+    path: Path, rel: str, rep: Reporter, schema: type[Any], ctx: Context, raw: bytes | None = None
 ) -> tuple[Validated | None, str, int] | None:
     """Front matter (possibly incomplete) and body; ``None`` when there is no body to check."""
-    text = read_text(path, rel, rep)
+    text = read_text(path, rel, rep, raw)
     if text is None:
         return None
     parts = split_front_matter(text, rep)
@@ -260,7 +264,9 @@ def _scan(body: str, body_line: int, rep: Reporter) -> tuple[list[Any], bool]:
     return links, not findings
 
 
-def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context) -> Post | None:
+def load_post(
+    path: Path, rel: str, rep: Reporter, config: Config, ctx: Context, raw: bytes | None = None
+) -> Post | None:
     """One post, or ``None`` after reporting every problem it has."""
     name = POST_NAME_RE.match(path.name)
     if not name:
@@ -292,7 +298,7 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
             "post-folder",
             Severity.WARNING,
         )
-    loaded = _front_matter(path, rel, rep, PostFrontMatter, ctx)
+    loaded = _front_matter(path, rel, rep, PostFrontMatter, ctx, raw)
     if loaded is None:
         return None
     data, body, body_line = loaded
@@ -385,12 +391,12 @@ def load_post(path: Path, rel: str, rep: Reporter, config: Config, ctx: Context)
     )
 
 
-def load_page(path: Path, rel: str, rep: Reporter, ctx: Context) -> Page | None:
+def load_page(path: Path, rel: str, rep: Reporter, ctx: Context, raw: bytes | None = None) -> Page | None:
     slug = path.stem
     problem = slug_problem(slug)
     if problem:
         rep.error(Pos(1, 1), f"{problem} (the page's slug is its file name)", "slug")
-    loaded = _front_matter(path, rel, rep, PageFrontMatter, ctx)
+    loaded = _front_matter(path, rel, rep, PageFrontMatter, ctx, raw)
     if loaded is None:
         return None
     data, body, body_line = loaded
@@ -411,8 +417,32 @@ def load_page(path: Path, rel: str, rep: Reporter, ctx: Context) -> Page | None:
     )
 
 
-def load_library(root: Path | str) -> Library:
-    """Load and check everything under ``root``; never raises for bad content."""
+def _cached(cache: FileCache | None, path: Path, rel: str, rep: Reporter, load: Any) -> Post | Page | None:
+    """``load(raw)`` through the cache: a file with the same bytes (and path) is not read again."""
+    if cache is None:
+        return load(None)  # type: ignore[no-any-return]
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return load(None)  # type: ignore[no-any-return]  # reports why
+    key = cache.key(rel, raw)
+    hit = cache.get(rel, key)
+    if hit is not None:
+        item, problems = hit
+        rep.problems.extend(problems)
+        return item  # type: ignore[no-any-return]
+    item = load(raw)
+    cache.put(rel, key, (item, tuple(rep.problems)))
+    return item  # type: ignore[no-any-return]
+
+
+def load_library(root: Path | str, cache: FileCache | None = None) -> Library:
+    """Load and check everything under ``root``; never raises for bad content.
+
+    With ``cache`` (:class:`~shelfpost.filecache.FileCache`), posts and pages whose
+    bytes did not change are taken from it instead of being read again; the answers
+    are the same.
+    """
     root = Path(root).resolve()
     reporters: dict[str, Reporter] = {}
     config_rep = reporters.setdefault(CONFIG_FILE, Reporter(CONFIG_FILE))
@@ -432,12 +462,16 @@ def load_library(root: Path | str) -> Library:
         files.add(rel)
         rep = reporters.setdefault(rel, Reporter(rel))
         if rel.startswith(POSTS_DIR + "/") and rel.endswith(".md"):
-            post = load_post(path, rel, rep, config, ctx)
-            if post is not None:
+            post = _cached(
+                cache, path, rel, rep, lambda raw, p=path, r=rel, e=rep: load_post(p, r, e, config, ctx, raw)
+            )
+            if isinstance(post, Post):
                 posts.append(post)
         elif rel.startswith(PAGES_DIR + "/") and rel.endswith(".md"):
-            page = load_page(path, rel, rep, ctx)
-            if page is not None:
+            page = _cached(
+                cache, path, rel, rep, lambda raw, p=path, r=rel, e=rep: load_page(p, r, e, ctx, raw)
+            )
+            if isinstance(page, Page):
                 pages.append(page)
         elif path.suffix.lower() in MEDIA_EXTENSIONS:
             media.add(rel)
@@ -464,6 +498,8 @@ def load_library(root: Path | str) -> Library:
         codeowners=load_codeowners(root, reporters),
     )
     cross = checks.cross_check(library)
+    if cache is not None:
+        cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
 
 

@@ -1,0 +1,122 @@
+"""The per-file cache of `check`: the same answers as without it, and an edited file is read again."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import Lib, post_text
+from shelfpost import load_library
+from shelfpost.cli import main
+from shelfpost.filecache import CACHE_DIR, FileCache
+from shelfpost.model import Library
+
+
+def library(lib: Lib) -> Lib:
+    lib.image()
+    lib.post("2026-10-01-hello", publish_at="2026-10-01 10:00")
+    lib.post(
+        "2026-10-02-picture",
+        post_text(publish_at="2026-10-02 10:00", extra="image: ../../media/pic.png\nimage_alt: 長桌\n"),
+    )
+    lib.post("2026-10-03-link", body="See [hello](2026-10-01-hello.md) and [gone](2026-01-01-gone.md).\n")
+    lib.post("2026-10-04-broken", "---\ntitle: [unclosed\n---\nbody\n")  # a YAML error
+    lib.post("2026-10-05-no-summary", "---\ntitle: T\npublish_at: 2026-10-05 10:00\ntype: news\n---\nx\n")
+    lib.post("2026-10-06-wrong-date", publish_at="2026-10-07 10:00")  # a warning
+    lib.post(
+        "2026-10-08-talk",
+        post_text(
+            publish_at="2026-10-08 10:00",
+            type_="event",
+            extra="event:\n  start: 2026-10-20 14:00\n  end: 2026-10-20 16:00\n  location: 三樓\n",
+        ),
+    )
+    lib.write("content/pages/about.md", "---\ntitle: About\nsummary: 關於\n---\nAbout us.\n")
+    return lib
+
+
+def snapshot(lib: Library) -> tuple[object, ...]:
+    return (lib.problems, lib.posts, lib.pages, lib.media, lib.files)
+
+
+def test_cached_and_uncached_loads_give_the_same_problems_and_snapshot(lib: Lib, tmp_path: Path) -> None:
+    library(lib)
+    state = tmp_path / "state"
+    plain = load_library(lib.root)
+    assert plain.problems and plain.posts and plain.pages  # the test means something
+
+    cold = FileCache(lib.root, state)
+    first = load_library(lib.root, cache=cold)
+    assert (cold.hits, cold.misses) == (0, 8)
+    warm = FileCache(lib.root, state)
+    second = load_library(lib.root, cache=warm)
+    assert (warm.hits, warm.misses) == (8, 0)
+    assert snapshot(first) == snapshot(plain)
+    assert snapshot(second) == snapshot(plain)
+
+
+def test_an_edited_file_is_read_again_and_a_deleted_one_forgotten(lib: Lib, tmp_path: Path) -> None:
+    library(lib)
+    state = tmp_path / "state"
+    load_library(lib.root, cache=FileCache(lib.root, state))
+    lib.post("2026-10-01-hello", post_text(title="新標題", publish_at="2026-10-01 10:00"))
+    lib.post("2026-10-05-no-summary", publish_at="2026-10-05 10:00")  # fixed
+    (lib.root / "content/posts/2026/2026-10-06-wrong-date.md").unlink()
+    cache = FileCache(lib.root, state)
+    again = load_library(lib.root, cache=cache)
+    assert (cache.hits, cache.misses) == (5, 2)
+    assert snapshot(again) == snapshot(load_library(lib.root))
+    assert {p.slug: p.title for p in again.posts}["hello"] == "新標題"
+    assert not [p for p in again.problems if "no-summary" in p.path or "wrong-date" in p.path]
+    # The deleted file's entry is gone from the cache files too.
+    lib.post("2026-10-06-wrong-date", publish_at="2026-10-07 10:00")
+    cache = FileCache(lib.root, state)
+    load_library(lib.root, cache=cache)
+    assert cache.misses == 1
+
+
+def test_a_changed_config_misses_everywhere(lib: Lib, tmp_path: Path) -> None:
+    library(lib)
+    state = tmp_path / "state"
+    load_library(lib.root, cache=FileCache(lib.root, state))
+    lib.write("shelfpost.yml", (lib.root / "shelfpost.yml").read_text("utf-8").replace("Asia/Taipei", "UTC"))
+    cache = FileCache(lib.root, state)
+    moved = load_library(lib.root, cache=cache)
+    assert cache.hits == 0
+    assert snapshot(moved) == snapshot(load_library(lib.root))
+
+
+class Boom:
+    def __reduce__(self) -> tuple[object, ...]:
+        return (shutil.rmtree, ("/nonexistent-shelfpost-test",))
+
+
+def test_a_cache_file_not_signed_with_our_key_is_never_unpickled(lib: Lib, tmp_path: Path) -> None:
+    library(lib)
+    load_library(lib.root, cache=FileCache(lib.root, tmp_path / "state"))
+    for shard in (lib.root / CACHE_DIR).glob("*.pickle"):
+        shard.write_bytes(b"\0" * 32 + pickle.dumps(Boom()))  # would raise FileNotFoundError if loaded
+    cache = FileCache(lib.root, tmp_path / "state")
+    load_library(lib.root, cache=cache)
+    assert cache.hits == 0
+    # Another machine's (or another user's) key: a cold cache, the same answers.
+    load_library(lib.root, cache=FileCache(lib.root, tmp_path / "state"))
+    other = FileCache(lib.root, tmp_path / "other-state")
+    assert snapshot(load_library(lib.root, cache=other)) == snapshot(load_library(lib.root))
+    assert other.hits == 0
+
+
+def test_check_gives_the_same_output_with_and_without_the_cache(lib: Lib, tmp_path: Path) -> None:
+    library(lib)
+    runner = CliRunner(env={"SHELFPOST_STATE_DIR": str(tmp_path / "state")})
+    args = ["check", "--root", str(lib.root), "--format", "json"]
+    plain = runner.invoke(main, [*args, "--no-cache"])
+    assert not (lib.root / CACHE_DIR).exists()
+    cold = runner.invoke(main, args)
+    assert (lib.root / CACHE_DIR).is_dir()
+    warm = runner.invoke(main, args)
+    assert plain.exit_code == cold.exit_code == warm.exit_code == 1
+    assert plain.output == cold.output == warm.output
