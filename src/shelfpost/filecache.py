@@ -18,6 +18,7 @@ signature does not match is ignored, never unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import hashlib
 import hmac
@@ -30,6 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import __version__
+from .atomic import write_atomically
 
 CACHE_DIR = ".shelfpost/cache"
 KEY_FILE = "cache-key"
@@ -170,17 +172,5 @@ class FileCache:
     def _write(self, path: Path, entries: dict[str, tuple[str, Any]]) -> None:
         payload = pickle.dumps({"salt": self._salt, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
         sig = hmac.new(self._secret, payload, hashlib.sha256).digest()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".files.", suffix=".tmp", dir=path.parent)
-        except OSError:
-            return  # a read-only checkout: no cache, same answers
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(sig + payload)
-            os.replace(tmp, path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)  # a full disk: no cache, same answers
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with contextlib.suppress(OSError):  # a read-only checkout or a full disk: no cache, same answers
+            write_atomically(path, sig + payload)

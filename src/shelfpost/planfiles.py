@@ -37,7 +37,7 @@ from .schemas import (
     TargetsFile,
     TeamFile,
 )
-from .yamlnodes import Pos, YamlSyntaxError, compose
+from .yamlnodes import Pos
 
 CALENDAR_DIR = "calendar"
 PARTNERS_DIR = "partners"
@@ -47,20 +47,13 @@ PLAN_FILES = ("targets", "channels", "risks", "budget", "strategy", "team")
 
 
 def _read(root: Path, rel: str, rep: Reporter) -> Any:
-    from .loader import read_text
+    from .loader import read_yaml
 
     path = root / rel
     if path.is_symlink():
         rep.error(Pos(1, 1), "is a symbolic link: shelfpost reads only regular files", "symlink")
         return False
-    text = read_text(path, rel, rep)
-    if text is None:
-        return False
-    try:
-        return compose(text)
-    except YamlSyntaxError as exc:
-        rep.error(exc.pos, exc.message, "yaml-syntax")
-        return False
+    return read_yaml(path, rel, rep)
 
 
 def _items(data: Validated | None, key: str) -> list[Validated]:

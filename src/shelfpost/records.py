@@ -12,14 +12,14 @@ and the library's own GitHub user names.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .atomic import write_atomically
 
 RECORDS_DIR = "data/published"
 
@@ -137,14 +137,4 @@ def save_record(root: Path, record: PostRecord) -> Path:
     text = "# Written by shelfpost publish: do not edit by hand.\n" + yaml.safe_dump(
         record.to_dict(), allow_unicode=True, sort_keys=False
     )
-    fd, tmp = tempfile.mkstemp(prefix=f".{record.slug}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, text)

@@ -9,12 +9,12 @@ time is older than the schedule allows.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
+
+from .atomic import write_atomically
 
 LAST_PUBLISH = "data/runs/last-publish.yml"
 
@@ -27,15 +27,7 @@ def record_publish_run(root: Path, now: datetime, run: str | None = None) -> Pat
     if run:
         data["run"] = run
     text = "# Written by the publish run: do not edit by hand.\n" + yaml.safe_dump(data, sort_keys=False)
-    fd, tmp = tempfile.mkstemp(prefix=".last-publish.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, text)
 
 
 def last_publish(root: Path) -> datetime | None:
