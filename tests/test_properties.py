@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shelfpost.loader import slug_problem
-from shelfpost.render.text import escape, tag_slug
+from shelfpost.render.text import _relpath, escape, tag_slug
 from shelfpost.schema import Invalid, parse_moment
 
 # Text on one line: any printable character, CJK and emoji included.
@@ -81,3 +82,13 @@ def test_local_times_round_trip_or_are_refused(dt: datetime, zone: str) -> None:
         return
     assert parsed.tzinfo is not None
     assert parsed.astimezone(tz).replace(tzinfo=None) == dt.replace(microsecond=0)
+
+
+_segment = st.sampled_from(["posts", "news", "page", "2", "index.md", "a.md", "標籤", "x"])
+_docs_path = st.lists(_segment, max_size=4).map("/".join)
+
+
+@given(_docs_path, _docs_path, st.booleans())
+def test_docs_tree_relpath_agrees_with_posixpath(target: str, start: str, slash: bool) -> None:
+    target = target + "/" if slash and target else target
+    assert _relpath(target, start) == posixpath.relpath(target or ".", start or ".")

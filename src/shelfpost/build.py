@@ -6,7 +6,11 @@ as ``now``, so the same snapshot and ``now`` always give the same site.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,20 +18,24 @@ from typing import Any
 
 from .model import Library
 from .problems import Problem, ShelfpostError, errors
-from .render.engine import engine_config, run_engine, write_engine_config
+from .render import incremental as inc
+from .render.engine import EngineProcess, engine_config, write_engine_config
 from .render.feeds import feed_files, render_feeds
 from .render.ical import public_events
+from .render.incremental import build_epoch, build_key
 from .render.site import (
     EVENTS_ICS,
     LIBRARY_TEMPLATES,
     PACKAGE_TEMPLATES,
     PARTNERS_PAGE,
     STYLESHEET,
+    Tree,
     render_docs,
 )
 from .render.text import strings_for
 
 WORK_DIR = ".shelfpost/build"
+HOOKS = Path(__file__).parent / "render" / "mkdocs_hooks.py"
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,9 @@ class BuildResult:
     posts: int
     engine: str
     log: str
+    mode: str = "full"
+    #: Docs files the engine rendered (all of them in a full build).
+    rendered: int = 0
 
 
 def _safe_out(root: Path, out: Path) -> Path:
@@ -71,6 +82,59 @@ def _safe_out(root: Path, out: Path) -> Path:
     return out
 
 
+@contextmanager
+def _locked(work: Path) -> Iterator[None]:
+    """One build at a time per work folder (a second one waits)."""
+    with open(work / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_overrides(root: Path, overrides: Path) -> None:
+    if overrides.exists():
+        shutil.rmtree(overrides)
+    overrides.mkdir(parents=True)
+    for source in (PACKAGE_TEMPLATES, root / LIBRARY_TEMPLATES):
+        for html in sorted(source.glob("*.html")) if source.is_dir() else ():
+            shutil.copyfile(html, overrides / html.name)
+
+
+def _full_build_reason(
+    work: Path, state: dict[str, Any] | None, engine: str, config: dict[str, Any], key: str, full: bool
+) -> str:
+    """Why every page must be rendered this time; empty when only changed pages need it."""
+    if full:
+        return "--full"
+    if engine != "mkdocs":
+        return f"{engine} builds in full"
+    unsafe = inc.unsafe_plugins(config)
+    if unsafe:
+        return "plugin " + ", ".join(unsafe) + " needs a full build"
+    if state is None or not (work / "site" / "index.html").is_file():
+        return "no previous build"
+    if state.get("key") != key or state.get("engine") != engine:
+        return "configuration, theme or versions changed"
+    return ""
+
+
+def _dirty_build(engine: EngineProcess, staged: Path, tree: Tree, changes: inc.TreeChanges) -> str:
+    """Render only the changed pages, then repair what the engine's dirty mode leaves out."""
+    index_file = staged / inc.SEARCH_INDEX
+    previous = json.loads(index_file.read_text("utf-8")) if index_file.is_file() else {}
+    inc.remove_outputs(staged, changes.removed | changes.written)
+    log = engine.finish()
+    if index_file.is_file():
+        pages = [p for p in tree.texts if p.endswith(".md")]
+        rerendered = [p for p in changes.written if p.endswith(".md")]
+        rebuilt = json.loads(index_file.read_text("utf-8"))
+        merged = inc.merge_search_index(previous, rebuilt, pages, rerendered)
+        index_file.write_text(inc.dump_search_index(merged), encoding="utf-8")
+    return log
+
+
 def navigation(library: Library) -> list[Any]:
     assert library.config is not None
     s = strings_for(library.config.language)
@@ -92,8 +156,14 @@ def build_site(
     preview: bool = False,
     engine: str | None = None,
     work_dir: Path | None = None,
+    full: bool = False,
 ) -> BuildResult:
-    """Build the site into ``out``; raise :class:`ShelfpostError` on any error."""
+    """Build the site into ``out``; raise :class:`ShelfpostError` on any error.
+
+    The work folder keeps the last docs tree and site; unless ``full`` is set
+    (or something every page depends on changed) only the pages whose docs file
+    changed are rendered again, with the same result as a full build.
+    """
     if library.config is None or not library.ok:
         raise ShelfpostError(
             errors(library.problems) or library.problems, "the library has errors; fix them and build again"
@@ -102,34 +172,62 @@ def build_site(
     out = _safe_out(library.root, out)
     work = (work_dir or library.root / WORK_DIR).resolve()
 
-    # Phase 1: gather every output in memory.
-    tree = render_docs(library, now, preview)
-    for path, data in render_feeds(library, now).items():
-        tree.add(path, data.decode("utf-8"))
-    tree.add(EVENTS_ICS, public_events(library, now).decode("utf-8"))
-
-    # Phase 2: write the docs tree, the theme overrides and the engine config.
-    docs, overrides = work / "docs", work / "overrides"
-    tree.write(docs)
-    if overrides.exists():
-        shutil.rmtree(overrides)
-    overrides.mkdir(parents=True)
-    for source in (PACKAGE_TEMPLATES, library.root / LIBRARY_TEMPLATES):
-        for html in sorted(source.glob("*.html")) if source.is_dir() else ():
-            shutil.copyfile(html, overrides / html.name)
     chosen = engine or cfg.site.engine
-    # The engine writes beside its config (Zensical insists on it); the finished
-    # site then replaces `out` in one move, so a failed build leaves the old site.
-    staged = work / "site"
-    config = engine_config(library, docs, staged, overrides, navigation(library), feed_files(cfg), STYLESHEET)
-    config_file = work / "mkdocs.yml"
-    write_engine_config(config, config_file)
+    docs, overrides, staged = work / "docs", work / "overrides", work / "site"
+    work.mkdir(parents=True, exist_ok=True)
+    with _locked(work):
+        # Phase 1: what every page depends on (engine config, theme overrides): does
+        # the engine render every page or only those whose docs file changes?
+        _write_overrides(library.root, overrides)
+        config = engine_config(
+            library, docs, staged, overrides, navigation(library), feed_files(cfg), STYLESHEET
+        )
+        if chosen == "mkdocs":  # see render/mkdocs_hooks.py
+            config["hooks"] = [*config.get("hooks", []), str(HOOKS)]
+        config_file = work / "mkdocs.yml"
+        write_engine_config(config, config_file)
+        key = build_key(chosen, config_file.read_text("utf-8"), overrides, preview)
+        epoch = build_epoch(now)
+        last = inc.read_state(work)
+        reason = _full_build_reason(work, last, chosen, config, key, full)
+        inc.clear_state(work)
+        if reason:
+            for folder in (docs, staged):
+                if folder.exists():
+                    shutil.rmtree(folder)
+        docs.mkdir(parents=True, exist_ok=True)
+        # mkdocs starts now and waits, so its start-up overlaps phase 2.
+        proc = (
+            EngineProcess(chosen, config_file, epoch=epoch, dirty=not reason, wait=True)
+            if chosen == "mkdocs"
+            else None
+        )
+        try:
+            # Phase 2: every output in memory, then written over the last docs tree.
+            tree = render_docs(library, now, preview)
+            for path, data in render_feeds(library, now).items():
+                tree.add(path, data.decode("utf-8"))
+            tree.add(EVENTS_ICS, public_events(library, now).decode("utf-8"))
+            changes = inc.sync_tree(tree.texts, tree.copies, docs)
 
-    # Phase 3: the engine, as one step.
-    log = run_engine(chosen, config_file, staged)
-    if out.exists():
-        shutil.rmtree(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(staged), str(out))
+            # Phase 3: the engine, as one step (all pages, or the changed ones).
+            proc = proc or EngineProcess(chosen, config_file, epoch=epoch)
+            if reason:
+                log = proc.finish()
+                mode, rendered = f"full ({reason})", len(tree.texts) + len(tree.copies)
+            elif changes or last is None or last.get("epoch") != epoch:
+                log = _dirty_build(proc, staged, tree, changes)
+                mode, rendered = "incremental", len(changes.written)
+            else:
+                proc.cancel()
+                log, mode, rendered = "", "incremental", 0
+        finally:  # shelfpost failed (or was interrupted): no engine left running
+            if proc is not None:
+                proc.cancel()
+        inc.write_state(work, {"key": key, "epoch": epoch, "engine": chosen})
+
+    # The site is kept in the work folder for the next build; `out` gets a copy of
+    # what changed, so a failed build (which raises above) leaves the old site.
+    inc.sync_site(staged, out)
     count = len(library.posts) if preview else len(library.live_posts(now))
-    return BuildResult(out, count, chosen, log)
+    return BuildResult(out, count, chosen, log, mode, rendered)

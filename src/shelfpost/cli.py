@@ -173,16 +173,27 @@ def _rel(root: Path, path: Path) -> str:
     default=None,
     help="Override site.engine from shelfpost.yml.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every page, not only those changed since the last build (same result, slower).",
+)
 @root_option
-def build(now_text: str | None, drafts: bool, out: Path | None, engine: str | None, root: Path) -> None:
-    """Build the public site and its feeds with only the posts due by NOW."""
+def build(
+    now_text: str | None, drafts: bool, out: Path | None, engine: str | None, full: bool, root: Path
+) -> None:
+    """Build the public site and its feeds with only the posts due by NOW.
+
+    The last build is kept in .shelfpost/build/: the next one renders only the
+    pages whose content changed (the site is the same as a full build's).
+    """
     from .build import build_site
 
     library = load_library(root)
     now = parse_now(now_text, library)
     started = time.perf_counter()
     try:
-        result = build_site(library, now, out or root / "site", preview=drafts, engine=engine)
+        result = build_site(library, now, out or root / "site", preview=drafts, engine=engine, full=full)
     except ShelfpostError as exc:
         fail(exc)
         return
@@ -190,7 +201,7 @@ def build(now_text: str | None, drafts: bool, out: Path | None, engine: str | No
         click.echo(problem.format_text(), err=True)
     click.echo(
         f"built {result.posts} post(s) with {result.engine} into {result.site_dir} "
-        f"in {time.perf_counter() - started:.1f} s",
+        f"in {time.perf_counter() - started:.1f} s; {result.mode}, {result.rendered} file(s) rendered",
         err=True,
     )
     click.echo(f"open {result.site_dir / 'index.html'} in a browser, or run `make serve`", err=True)

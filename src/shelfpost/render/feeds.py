@@ -66,6 +66,8 @@ class FeedRenderer:
         self.by_path = {p.path: p for p in self.live}
         self.pages = {p.path: p for p in library.pages}
         self._html: dict[str, str] = {}
+        # One converter, reset per post: building one costs more than converting a post.
+        self._markdown = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS, output_format="html")
 
     def absolute(self, docs_path: str) -> str:
         return self.config.base_url + quote(docs_path, safe="/")
@@ -92,9 +94,7 @@ class FeedRenderer:
                     edits.append((link.outer[0], link.outer[1], link.text))
             else:
                 edits.append((link.start, link.end, self.absolute(resolved[len(CONTENT) + 1 :])))
-        body = markdown.markdown(
-            splice(post.body, edits), extensions=MARKDOWN_EXTENSIONS, output_format="html"
-        )
+        body = self._markdown.reset().convert(splice(post.body, edits))
         parts = []
         if post.image:
             parts.append(

@@ -44,9 +44,20 @@ def url_path(*parts: str) -> str:
     return "/".join(quote(p, safe="") for p in parts if p)
 
 
+def _relpath(target: str, start: str) -> str:
+    """``posixpath.relpath`` for paths inside the docs tree (no ``..``), without its two
+    ``os.getcwd()`` calls: links are made ~10,000 times per 1,000 posts."""
+    to = [part for part in target.split("/") if part not in ("", ".")]
+    base = [part for part in start.split("/") if part not in ("", ".")]
+    common = 0
+    while common < len(to) and common < len(base) and to[common] == base[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + to[common:]) or "."
+
+
 def relative(from_doc: str, to_doc: str) -> Markup:
     """A link from one generated Markdown file to another (both docs-tree paths)."""
-    rel = posixpath.relpath(to_doc, posixpath.dirname(from_doc) or ".")
+    rel = _relpath(to_doc, posixpath.dirname(from_doc))
     return Markup(quote(rel, safe="/.-_~"))  # noqa: S704 - percent-encoded
 
 
@@ -56,7 +67,7 @@ def relative_url(from_doc: str, to_url: str) -> Markup:
     ``posts/x.md`` is served at ``posts/x/``; ``news/index.md`` at ``news/``.
     """
     page_dir = doc_url(from_doc)
-    rel = posixpath.relpath(to_url or ".", page_dir or ".")
+    rel = _relpath(to_url, page_dir)
     if to_url.endswith("/") and not rel.endswith("/"):
         rel += "/"
     if rel == "./":

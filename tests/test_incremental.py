@@ -1,0 +1,182 @@
+"""Rebuild after an edit: the incremental build gives exactly the files of a full build.
+
+One copy of the sample library goes through a series of edits an editor makes
+in a week. After each, the site is built twice from the same files and ``now``:
+incrementally, in the work folder the previous builds left, and in full, in a
+fresh work folder. Every file of the two sites (pages, search index, sitemap and
+its gzip, feeds, calendar, images, theme assets) must have the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from shelfpost import load_library
+from shelfpost.build import BuildResult, build_site
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+LATER = datetime(2026, 12, 5, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+
+pytestmark = pytest.mark.xdist_group("incremental")
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def assert_same_site(incremental: Path, full: Path, step: str) -> None:
+    a, b = files(incremental), files(full)
+    assert sorted(a) == sorted(b), (
+        f"{step}: only incremental {sorted(set(a) - set(b))}; only full {sorted(set(b) - set(a))}"
+    )
+    differ = [name for name in a if a[name] != b[name]]
+    assert differ == [], f"{step}: these files differ from a full build: {differ}"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def post(root: Path, slug: str) -> Path:
+    return next((root / "content/posts").rglob(f"{slug}.md"))
+
+
+class Builds:
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.root, self.tmp = root, tmp
+        self.work, self.out = tmp / "work-incremental", tmp / "site-incremental"
+
+    def incremental(self, now: datetime = NOW) -> BuildResult:
+        return build_site(load_library(self.root), now, self.out, work_dir=self.work)
+
+    def full(self, now: datetime, step: str) -> Path:
+        work = self.tmp / "work-full"
+        if work.exists():
+            shutil.rmtree(work)
+        out = self.tmp / "site-full"
+        result = build_site(load_library(self.root), now, out, work_dir=work, full=True)
+        assert result.mode.startswith("full"), step
+        return out
+
+
+def _body_edit(root: Path) -> None:
+    path = post(root, "2026-11-16-climate-reading-list")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n## 新增段落 New section\n\n寒假閱讀的新規則 new rules for the challenge.\n")
+
+
+def _title_edit(root: Path) -> None:
+    path = post(root, "2026-09-03-back-to-school-picture-books")
+    text = path.read_text("utf-8")
+    title = re.search(r"^title: (.*)$", text, re.MULTILINE)
+    assert title
+    edit(path, title.group(0), "title: 開學繪本推薦（更新版） Back-to-school picture books, updated")
+
+
+def _tag_edit(root: Path) -> None:
+    edit(post(root, "2026-09-05-september-story-time"), "tags: [說故事, ", "tags: [新標籤, 說故事, ")
+
+
+def _new_post(root: Path) -> None:
+    (root / "content/posts/2026/2026-11-25-new-late-opening.md").write_text(
+        "---\ntitle: 週三延長開放 Late opening on Wednesdays\npublish_at: 2026-11-25 09:00\n"
+        "type: news\nsummary: 每週三開放到晚上九點。\nauthors: [lin-yawen]\noriginal: true\n---\n"
+        "每週三開放到晚上九點 open until 9 pm.\n",
+        encoding="utf-8",
+    )
+
+
+def _delete_post(root: Path) -> None:
+    (root / "content/posts/2026/2026-11-25-new-late-opening.md").unlink()
+
+
+def _page_edit(root: Path) -> None:
+    path = root / "content/pages/about.md"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n館長室電話：分機 100。\n")
+
+
+STEPS: list[tuple[str, Callable[[Path], None], datetime]] = [
+    ("a post's body edited (new heading: new search entries)", _body_edit, NOW),
+    ("a post's title edited (lists and feeds change)", _title_edit, NOW),
+    ("a tag added to a post (a new tag page, the tag index)", _tag_edit, NOW),
+    ("a new post (pagination of every list shifts)", _new_post, NOW),
+    ("a post deleted (its page and folder go)", _delete_post, NOW),
+    ("a page edited", _page_edit, NOW),
+    ("nothing edited, a later now (scheduled posts go live, sitemap date)", lambda root: None, LATER),
+]
+
+
+def test_incremental_builds_equal_full_builds_edit_after_edit(sample_copy: Path, tmp_path: Path) -> None:
+    root = tmp_path / "library"
+    shutil.copytree(sample_copy, root)
+    builds = Builds(root, tmp_path)
+    first = builds.incremental()
+    assert first.mode == "full (no previous build)"
+    total = first.rendered
+
+    for step, change, now in STEPS:
+        change(root)
+        result = builds.incremental(now)
+        assert result.mode == "incremental", (step, result.mode)
+        assert 0 < result.rendered < total / 2, (step, result.rendered, total)
+        assert_same_site(builds.out, builds.full(now, step), step)
+
+    again = builds.incremental(LATER)
+    assert (again.mode, again.rendered) == ("incremental", 0)
+    assert_same_site(builds.out, builds.full(LATER, "unchanged"), "nothing changed at all")
+
+
+def test_what_every_page_depends_on_forces_a_full_build(sample_copy: Path, tmp_path: Path) -> None:
+    root = tmp_path / "library"
+    shutil.copytree(sample_copy, root)
+    builds = Builds(root, tmp_path)
+    builds.incremental()
+
+    edit(root / "mkdocs.yml", "primary: teal", "primary: indigo")
+    assert builds.incremental().mode == "full (configuration, theme or versions changed)"
+
+    (root / "templates/site").mkdir(parents=True, exist_ok=True)
+    (root / "templates/site/main.html").write_text(
+        '{% extends "base.html" %}\n{% block announce %}Closed on 12/25{% endblock %}\n', encoding="utf-8"
+    )
+    assert builds.incremental().mode == "full (configuration, theme or versions changed)"
+    assert "Closed on 12/25" in (builds.out / "posts").joinpath(
+        next(p.name for p in (builds.out / "posts").iterdir()), "index.html"
+    ).read_text("utf-8")
+
+    edit(root / "mkdocs.yml", "plugins:\n", "plugins:\n  - tags\n")
+    assert builds.incremental().mode == "full (plugin tags needs a full build)"
+
+
+def test_a_build_that_failed_half_way_is_followed_by_a_full_one(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "library"
+    shutil.copytree(sample_copy, root)
+    builds = Builds(root, tmp_path)
+    builds.incremental()
+    before = files(builds.out)
+    _body_edit(root)
+
+    # The process dies while the engine runs: the docs tree is new, the site half old.
+    def killed(*args: object, **kwargs: object) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("shelfpost.build.EngineProcess.finish", killed)
+    with pytest.raises(KeyboardInterrupt):
+        builds.incremental()
+    assert files(builds.out) == before, "a failed build must leave the published site alone"
+    monkeypatch.undo()
+
+    result = builds.incremental()
+    assert result.mode == "full (no previous build)"
+    assert_same_site(builds.out, builds.full(NOW, "after a failure"), "after a failed build")
