@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import Lib, post_text
-from shelfpost import load_library
+from shelfpost import load_library, loader
 from shelfpost.cli import main
 from shelfpost.filecache import CACHE_DIR, FileCache
 from shelfpost.model import Library
@@ -120,3 +123,44 @@ def test_check_gives_the_same_output_with_and_without_the_cache(lib: Lib, tmp_pa
     warm = runner.invoke(main, args)
     assert plain.exit_code == cold.exit_code == warm.exit_code == 1
     assert plain.output == cold.output == warm.output
+
+
+_REAL_CHUNK = loader._load_chunk
+
+
+def _spy_chunk(*args: Any) -> Any:
+    """loader._load_chunk, noting which process ran it (module level: workers unpickle it)."""
+    with open(os.environ["SHELFPOST_TEST_PIDS"], "a") as log:
+        log.write(f"{os.getpid()}\n")
+    return _REAL_CHUNK(*args)
+
+
+def test_worker_processes_give_the_same_snapshot_and_problems(
+    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check --jobs 2` forks a worker for half the files; the answers must not change."""
+    library(lib)
+    for day in range(10, 28):  # enough files that each process gets several
+        lib.post(f"2026-10-{day}-more-{day}", publish_at=f"2026-10-{day} 10:00", title=f"第 {day} 篇")
+    lib.post("2026-10-28-bad", "---\ntitle: T\npublish_at: not a date\ntype: news\n---\nx\n")
+    monkeypatch.setattr(loader, "PARALLEL_MIN", 2)
+    log = tmp_path / "pids"
+    monkeypatch.setenv("SHELFPOST_TEST_PIDS", str(log))
+    monkeypatch.setattr(loader, "_load_chunk", _spy_chunk)
+
+    serial = load_library(lib.root, jobs=1)
+    assert log.read_text().split() == [str(os.getpid())]
+    parallel = load_library(lib.root, jobs=2)
+    assert snapshot(parallel) == snapshot(serial)
+    assert len(serial.posts) == 22 and len([p for p in serial.problems if p.is_error]) >= 3
+    pids = log.read_text().split()
+    assert len(pids) == 3 and pids.count(str(os.getpid())) == 2, "jobs=2: half here, half in a worker"
+
+    cached = load_library(lib.root, cache=FileCache(lib.root, tmp_path / "state"), jobs=2)
+    assert snapshot(cached) == snapshot(serial)
+
+    runner = CliRunner(env={"SHELFPOST_STATE_DIR": str(tmp_path / "state2")})
+    args = ["check", "--root", str(lib.root), "--format", "json", "--no-cache"]
+    one, two = runner.invoke(main, [*args, "--jobs", "1"]), runner.invoke(main, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1
+    assert one.output == two.output

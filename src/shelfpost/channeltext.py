@@ -8,13 +8,14 @@ snapshot, so ``check``, the review bot and ``publish`` all see the same text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import regex
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from .model import Channel, Config, Post
@@ -26,7 +27,9 @@ BLUESKY_LIMIT = 300  # graphemes
 MASTODON_LIMIT = 500  # characters, unless the instance says otherwise
 
 
+@functools.cache
 def package_templates() -> dict[str, str]:
+    """shelfpost's own channel templates (package data: read once per process)."""
     return {
         p.name.removesuffix(".txt.j2"): p.read_text(encoding="utf-8")
         for p in sorted(PACKAGE_TEMPLATES.glob("*.txt.j2"))
@@ -54,6 +57,13 @@ class ChannelText:
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
+@functools.lru_cache(maxsize=64)
+def _template(source: str) -> Template:
+    """Compiled once per source: `check` renders every post for every channel, and compiling
+    a template costs ~100 times rendering it (10,000 posts took 58 s instead of 0.5 s)."""
+    return _ENV.from_string(source)
+
+
 def render_text(post: Post, channel: Channel, config: Config, templates: Mapping[str, str]) -> str:
     """The text for ``channel``: the post's own ``texts`` entry, or the template's output."""
     if channel.id in post.texts:
@@ -65,8 +75,8 @@ def render_text(post: Post, channel: Channel, config: Config, templates: Mapping
     source = templates.get(channel.id) or templates.get(channel.kind) or package_templates().get(channel.kind)
     if source is None:
         source = package_templates()["manual"]
-    tags = " ".join(hashtag(t) for t in post.tags if hashtag(t) != "#")
-    text = _ENV.from_string(source).render(
+    tags = " ".join(h for h in map(hashtag, post.tags) if h != "#")
+    text = _template(source).render(
         post=post, url=config.post_url(post.slug), hashtags=tags, channel=channel, config=config
     )
     return re.sub(r"\n{3,}", "\n\n", text).strip()

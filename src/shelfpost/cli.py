@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .loader import CONFIG_FILE, load_library
+from .loader import CONFIG_FILE, default_jobs, load_library
 from .model import Library
 from .problems import FORMATS, Problem, Severity, ShelfpostError, errors, format_problems
 from .schema import Invalid, parse_moment
@@ -95,8 +95,14 @@ def main() -> None:
     is_flag=True,
     help="Read every file again instead of reusing .shelfpost/cache/ (same answers, slower).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes parsing files that are not cached (default: one per CPU; same answers).",
+)
 @root_option
-def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, root: Path) -> None:
+def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, root: Path) -> None:
     """Check every file of the library and report all problems at once.
 
     With PATHS, report only problems in those files or folders (the whole
@@ -105,7 +111,7 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, root: Path) -> None
     .shelfpost/cache/ (signed with a key in $SHELFPOST_STATE_DIR). Exits 1
     when there is any error.
     """
-    library = load_library(root, cache=None if no_cache else _file_cache(root))
+    library = load_library(root, cache=None if no_cache else _file_cache(root), jobs=jobs or default_jobs())
     problems = list(library.problems)
     if paths:
         wanted = [_rel(root, p) for p in paths]
@@ -189,7 +195,7 @@ def build(
     """
     from .build import build_site
 
-    library = load_library(root)
+    library = load_library(root, cache=_file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     started = time.perf_counter()
     try:

@@ -19,7 +19,6 @@ signature does not match is ignored, never unpickled.
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import hashlib
 import hmac
 import os
@@ -27,26 +26,20 @@ import pickle
 import secrets
 import tempfile
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from . import __version__
 from .atomic import write_atomically
+from .model import frozen_mapping
 
 CACHE_DIR = ".shelfpost/cache"
 KEY_FILE = "cache-key"
 _SIG = 32  # bytes of HMAC-SHA256
 
 
-def _make_proxy(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(data)
-
-
-def _proxy(m: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
-    return _make_proxy, (dict(m),)
-
-
-copyreg.pickle(MappingProxyType, _proxy)  # the model's frozen mappings
+# The model's frozen mappings pickle through model.frozen_mapping (registered there);
+# the name stays importable here for caches written before it moved.
+_make_proxy = frozen_mapping
 
 
 def code_fingerprint() -> str:

@@ -8,6 +8,7 @@ loading. Cross-file checks (slugs, links, images) run last, in
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import unicodedata
@@ -417,33 +418,83 @@ def load_page(path: Path, rel: str, rep: Reporter, ctx: Context, raw: bytes | No
     )
 
 
-def _cached(cache: FileCache | None, path: Path, rel: str, rep: Reporter, load: Any) -> Post | Page | None:
-    """``load(raw)`` through the cache: a file with the same bytes (and path) is not read again."""
-    if cache is None:
-        return load(None)  # type: ignore[no-any-return]
+#: Below this many files to parse, another process costs more than it saves.
+PARALLEL_MIN = 300
+
+#: (rel, path, kind, raw bytes or None): one post or page to load.
+_Job = tuple[str, Path, str, "bytes | None"]
+
+
+def _load_one(job: _Job, config: Config, ctx: Context) -> tuple[Post | Page | None, list[Problem]]:
+    rel, path, kind, raw = job
+    rep = Reporter(rel)
+    if kind == "post":
+        item: Post | Page | None = load_post(path, rel, rep, config, ctx, raw)
+    else:
+        item = load_page(path, rel, rep, ctx, raw)
+    return item, rep.problems
+
+
+def _load_chunk(
+    jobs: list[_Job], config: Config, ctx: Context
+) -> list[tuple[Post | Page | None, list[Problem]]]:
+    return [_load_one(job, config, ctx) for job in jobs]
+
+
+def default_jobs() -> int:
+    """Processes ``check`` may use: the CPUs this process may run on."""
     try:
-        raw = path.read_bytes()
-    except OSError:
-        return load(None)  # type: ignore[no-any-return]  # reports why
-    key = cache.key(rel, raw)
-    hit = cache.get(rel, key)
-    if hit is not None:
-        item, problems = hit
-        rep.problems.extend(problems)
-        return item  # type: ignore[no-any-return]
-    item = load(raw)
-    cache.put(rel, key, (item, tuple(rep.problems)))
-    return item  # type: ignore[no-any-return]
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
-def load_library(root: Path | str, cache: FileCache | None = None) -> Library:
+def _load_all(
+    jobs: list[_Job], config: Config, ctx: Context, processes: int
+) -> list[tuple[Post | Page | None, list[Problem]]]:
+    """Load every job, in order; with ``processes`` > 1, split over forked workers.
+
+    This process takes the first share itself, so only the others' results
+    travel back (pickled). The answers are the ones a single process gives
+    (tests/test_check.py compares them).
+    """
+    import multiprocessing
+
+    if processes <= 1 or len(jobs) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return _load_chunk(jobs, config, ctx)
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(jobs) // processes)
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ProcessPoolExecutor(len(chunks) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_load_chunk, chunk, config, ctx) for chunk in chunks[1:]]
+        results = _load_chunk(chunks[0], config, ctx)
+        for future in futures:
+            results.extend(future.result())
+    return results
+
+
+def load_library(root: Path | str, cache: FileCache | None = None, jobs: int = 1) -> Library:
     """Load and check everything under ``root``; never raises for bad content.
 
     With ``cache`` (:class:`~shelfpost.filecache.FileCache`), posts and pages whose
-    bytes did not change are taken from it instead of being read again; the answers
-    are the same.
+    bytes did not change are taken from it instead of being read again; with
+    ``jobs`` > 1 the others are parsed by that many processes (forked: call it from
+    a process without threads). The answers are the same either way.
     """
-    root = Path(root).resolve()
+    # Loading makes millions of small objects and no reference cycles worth finding:
+    # Python's cycle collector would re-scan them all, again and again (~10% of a
+    # 10,000-post check, and 80% of unpickling the cache or a worker's results).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_library(Path(root).resolve(), cache, jobs)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
     reporters: dict[str, Reporter] = {}
     config_rep = reporters.setdefault(CONFIG_FILE, Reporter(CONFIG_FILE))
     config = load_config(root, config_rep)
@@ -453,28 +504,48 @@ def load_library(root: Path | str, cache: FileCache | None = None) -> Library:
     ctx = Context(timezone=config.timezone, choices={"type": list(config.types)})
     authors = load_authors(root, reporters)
 
-    # Phase 1: every file on its own.
-    posts: list[Post] = []
-    pages: list[Page] = []
+    # Phase 1: every file on its own (from the cache when its bytes are unchanged).
     media: set[str] = set()
     files: set[str] = set()
+    documents: list[str] = []
+    loaded: dict[str, Post | Page | None] = {}
+    todo: list[_Job] = []
+    keys: dict[str, str] = {}
     for rel, path in walk(root, "content", reporters):
         files.add(rel)
-        rep = reporters.setdefault(rel, Reporter(rel))
-        if rel.startswith(POSTS_DIR + "/") and rel.endswith(".md"):
-            post = _cached(
-                cache, path, rel, rep, lambda raw, p=path, r=rel, e=rep: load_post(p, r, e, config, ctx, raw)
-            )
-            if isinstance(post, Post):
-                posts.append(post)
-        elif rel.startswith(PAGES_DIR + "/") and rel.endswith(".md"):
-            page = _cached(
-                cache, path, rel, rep, lambda raw, p=path, r=rel, e=rep: load_page(p, r, e, ctx, raw)
-            )
-            if isinstance(page, Page):
-                pages.append(page)
-        elif path.suffix.lower() in MEDIA_EXTENSIONS:
-            media.add(rel)
+        kind = (
+            "post"
+            if rel.startswith(POSTS_DIR + "/") and rel.endswith(".md")
+            else "page"
+            if rel.startswith(PAGES_DIR + "/") and rel.endswith(".md")
+            else None
+        )
+        if kind is None:
+            if path.suffix.lower() in MEDIA_EXTENSIONS:
+                media.add(rel)
+            continue
+        documents.append(rel)
+        raw = None
+        if cache is not None:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                raw = None  # load_post reports why
+            else:
+                keys[rel] = cache.key(rel, raw)
+                hit = cache.get(rel, keys[rel])
+                if hit is not None:
+                    loaded[rel], problems = hit
+                    reporters.setdefault(rel, Reporter(rel)).problems.extend(problems)
+                    continue
+        todo.append((rel, path, kind, raw))
+    for (rel, *_), (item, problems) in zip(todo, _load_all(todo, config, ctx, jobs), strict=True):
+        loaded[rel] = item
+        reporters.setdefault(rel, Reporter(rel)).problems.extend(problems)
+        if cache is not None and rel in keys:
+            cache.put(rel, keys[rel], (item, tuple(problems)))
+    posts = [item for rel in documents if isinstance(item := loaded[rel], Post)]
+    pages = [item for rel in documents if isinstance(item := loaded[rel], Page)]
 
     # The plan as code: calendar, partners, plan/.
     slots = planfiles.load_calendar(root, ctx, reporters)

@@ -7,16 +7,31 @@ model imports nothing from the CLI, the renderers or any platform adapter.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from urllib.parse import quote
 
 from .problems import Problem
 from .yamlnodes import Pos
+
+
+def frozen_mapping(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(data)
+
+
+def _reduce_mapping(m: MappingProxyType[Any, Any]) -> tuple[Any, tuple[dict[Any, Any]]]:
+    return frozen_mapping, (dict(m),)
+
+
+# Snapshots travel as pickles (the check cache, worker processes of `check`), and
+# the frozen mappings the model uses do not pickle on their own.
+copyreg.pickle(MappingProxyType, _reduce_mapping)
 
 EMPTY: Mapping[str, Pos] = MappingProxyType({})
 
