@@ -23,6 +23,9 @@ from .model import Channel, Config, Post
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates" / "channels"
 URL_RE = re.compile(r"https?://[^\s<>\"]+")
 HASHTAG_RE = regex.compile(r"(?<![\w#])#([\p{L}\p{N}_]+)")
+NOT_HASHTAG_RE = regex.compile(r"[^\p{L}\p{N}_]+")
+GRAPHEME_RE = regex.compile(r"\X")
+BLANK_LINES_RE = re.compile(r"\n{3,}")
 BLUESKY_LIMIT = 300  # graphemes
 MASTODON_LIMIT = 500  # characters, unless the instance says otherwise
 
@@ -38,7 +41,7 @@ def package_templates() -> dict[str, str]:
 
 def hashtag(tag: str) -> str:
     """A tag as a hashtag both platforms link: letters, digits and _ only."""
-    return "#" + str(regex.sub(r"[^\p{L}\p{N}_]+", "", tag))
+    return "#" + str(NOT_HASHTAG_RE.sub("", tag))
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,13 @@ def render_text(post: Post, channel: Channel, config: Config, templates: Mapping
     text = _template(source).render(
         post=post, url=config.post_url(post.slug), hashtags=tags, channel=channel, config=config
     )
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return BLANK_LINES_RE.sub("\n\n", text).strip()
 
 
 def measure(text: str, channel: Channel) -> tuple[int, int, str]:
     """``(length, limit, unit)`` the way the platform counts."""
     if channel.kind == "bluesky":
-        return len(regex.findall(r"\X", text)), BLUESKY_LIMIT, "graphemes"
+        return len(GRAPHEME_RE.findall(text)), BLUESKY_LIMIT, "graphemes"
     if channel.kind == "mastodon":
         # Mastodon counts code points, and every link as characters_reserved_per_url.
         length = len(URL_RE.sub("", text)) + channel.url_length * len(URL_RE.findall(text))
