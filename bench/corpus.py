@@ -4,8 +4,9 @@
 
 DEST must not exist yet. The library gets the repository's shelfpost.yml,
 mkdocs.yml, content/authors.yml and content/pages/about.md (plus feeds.md, which
-about.md links to), a few of the sample PNGs, and N posts in the sample posts'
-front-matter schema. One post every ~8 hours going back from 2026-11-01 00:00
+about.md links to), plan/channels.yml (plus a manual channel for each channel the
+posts name that it lacks), a few of the sample PNGs, and N posts in the sample
+posts' front-matter schema. One post every ~8 hours going back from 2026-11-01 00:00
 (library time), so with any ``--now`` after that date every post is live.
 
 Everything comes from one ``random.Random(SEED)``: the same N always gives
@@ -287,12 +288,40 @@ def post_text(
     return "\n".join(lines)
 
 
+def channels_yml() -> str:
+    """The repository's plan/channels.yml, with a manual channel for each of CHANNELS it lacks.
+
+    With it, ``check`` validates every post's channels and the text each gets (as in
+    a real library), and ``publish`` has somewhere to send.
+    """
+    plan = yaml.safe_load((ROOT / "plan" / "channels.yml").read_text(encoding="utf-8"))
+    for cid in CHANNELS:
+        plan["channels"].setdefault(
+            cid,
+            {
+                "kind": "manual",
+                "name": cid.capitalize(),
+                "handle": "qingchuanlib",
+                "profile_url": f"https://{cid}.example/qingchuanlib",
+                "readiness": dict.fromkeys(
+                    ("profile_complete", "avatar", "links_to_site", "verified", "tested"), True
+                ),
+            },
+        )
+    header = (
+        "# The repository's plan/channels.yml and a manual channel for each one the posts name it lacks.\n"
+    )
+    return header + yaml.safe_dump(plan, allow_unicode=True, sort_keys=False)
+
+
 def generate(n: int, dest: Path) -> None:
     if dest.exists():
         raise SystemExit(f"{dest} exists: give a new folder")
     rng = random.Random(SEED)
     (dest / "content" / "pages").mkdir(parents=True)
     (dest / "content" / "media").mkdir()
+    (dest / "plan").mkdir()
+    (dest / "plan" / "channels.yml").write_text(channels_yml(), encoding="utf-8")
     for name in ("shelfpost.yml", "mkdocs.yml", "content/authors.yml"):
         shutil.copyfile(ROOT / name, dest / name)
     for name in PAGES:
