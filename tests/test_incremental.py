@@ -9,6 +9,7 @@ its gzip, feeds, calendar, images, theme assets) must have the same bytes.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -180,3 +181,21 @@ def test_a_build_that_failed_half_way_is_followed_by_a_full_one(
     result = builds.incremental()
     assert result.mode == "full (no previous build)"
     assert_same_site(builds.out, builds.full(NOW, "after a failure"), "after a failed build")
+
+
+def test_a_full_build_on_several_engine_processes_equals_one_process(
+    sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each mkdocs renders every other page; the outputs and search indexes are merged."""
+    import shelfpost.build
+
+    monkeypatch.setattr(shelfpost.build, "SHARD_MIN_PAGES", 10)  # the sample is small
+    library = load_library(sample_copy)
+    one = build_site(library, NOW, tmp_path / "one", work_dir=tmp_path / "w1", full=True, jobs=1)
+    two = build_site(library, NOW, tmp_path / "two", work_dir=tmp_path / "w2", full=True, jobs=2)
+    assert one.log.count("Documentation built") == 1
+    assert two.log.count("Documentation built") == 2, "two engine processes ran"
+    assert not list((tmp_path / "w2").glob("site-part-*")), "the second share's folder was merged away"
+    index = json.loads((tmp_path / "two/search/search_index.json").read_text("utf-8"))
+    assert len({doc["location"].split("#")[0] for doc in index["docs"]}) > 30
+    assert_same_site(tmp_path / "two", tmp_path / "one", "two engine processes")

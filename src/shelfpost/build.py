@@ -120,6 +120,38 @@ def _full_build_reason(
     return ""
 
 
+#: Fewer pages than this are rendered by one engine process: another start-up costs more.
+SHARD_MIN_PAGES = 200
+
+
+def _engine_shares(engine: str, config: dict[str, Any], reason: str, jobs: int, library: Library) -> int:
+    """How many engine processes a build uses: one, except full mkdocs builds of big sites."""
+    if not reason or engine != "mkdocs" or jobs <= 1 or inc.unsafe_plugins(config):
+        return 1
+    return max(1, min(jobs, (len(library.posts) + len(library.pages)) // SHARD_MIN_PAGES))
+
+
+def _sharded_build(procs: list[EngineProcess], parts: list[Path], tree: Tree) -> str:
+    """Run every share at once, then move their outputs into the first and merge the search indexes."""
+    for proc in procs:
+        proc.go()
+    logs = [proc.finish() for proc in procs]
+    staged, indexes = parts[0], []
+    for part in parts:
+        index_file = part / inc.SEARCH_INDEX
+        if index_file.is_file():
+            indexes.append(json.loads(index_file.read_text("utf-8")))
+            if part != staged:
+                index_file.unlink()
+    for part in parts[1:]:
+        inc.move_tree(part, staged)
+    if indexes:
+        pages = [p for p in tree.texts if p.endswith(".md")]
+        merged = inc.combine_search_indexes(indexes, pages)
+        (staged / inc.SEARCH_INDEX).write_text(inc.dump_search_index(merged), encoding="utf-8")
+    return "".join(logs)
+
+
 def _dirty_build(engine: EngineProcess, staged: Path, tree: Tree, changes: inc.TreeChanges) -> str:
     """Render only the changed pages, then repair what the engine's dirty mode leaves out."""
     index_file = staged / inc.SEARCH_INDEX
@@ -157,12 +189,14 @@ def build_site(
     engine: str | None = None,
     work_dir: Path | None = None,
     full: bool = False,
+    jobs: int = 1,
 ) -> BuildResult:
     """Build the site into ``out``; raise :class:`ShelfpostError` on any error.
 
     The work folder keeps the last docs tree and site; unless ``full`` is set
     (or something every page depends on changed) only the pages whose docs file
-    changed are rendered again, with the same result as a full build.
+    changed are rendered again, with the same result as a full build. A full
+    build of a big site uses up to ``jobs`` engine processes (mkdocs).
     """
     if library.config is None or not library.ok:
         raise ShelfpostError(
@@ -196,12 +230,25 @@ def build_site(
                 if folder.exists():
                     shutil.rmtree(folder)
         docs.mkdir(parents=True, exist_ok=True)
-        # mkdocs starts now and waits, so its start-up overlaps phase 2.
-        proc = (
-            EngineProcess(chosen, config_file, epoch=epoch, dirty=not reason, wait=True)
-            if chosen == "mkdocs"
-            else None
-        )
+        # mkdocs starts now and waits, so its start-up overlaps phase 2; a full build
+        # with several cores runs one mkdocs per core, each on its share of the pages.
+        shares = _engine_shares(chosen, config, reason, jobs, library)
+        parts = [staged] + [work / f"site-part-{i}" for i in range(1, shares)]
+        for folder in parts[1:]:
+            if folder.exists():
+                shutil.rmtree(folder)
+        procs = [
+            EngineProcess(
+                chosen,
+                config_file,
+                epoch=epoch,
+                dirty=not reason or shares > 1,
+                wait=True,
+                share=(i, shares) if shares > 1 else None,
+                site_dir=parts[i] if i else None,
+            )
+            for i in range(shares if chosen == "mkdocs" else 0)
+        ]
         try:
             # Phase 2: every output in memory, then written over the last docs tree.
             tree = render_docs(library, now, preview)
@@ -211,18 +258,18 @@ def build_site(
             changes = inc.sync_tree(tree.texts, tree.copies, docs)
 
             # Phase 3: the engine, as one step (all pages, or the changed ones).
-            proc = proc or EngineProcess(chosen, config_file, epoch=epoch)
+            procs = procs or [EngineProcess(chosen, config_file, epoch=epoch)]
             if reason:
-                log = proc.finish()
+                log = _sharded_build(procs, parts, tree) if shares > 1 else procs[0].finish()
                 mode, rendered = f"full ({reason})", len(tree.texts) + len(tree.copies)
             elif changes or last is None or last.get("epoch") != epoch:
-                log = _dirty_build(proc, staged, tree, changes)
+                log = _dirty_build(procs[0], staged, tree, changes)
                 mode, rendered = "incremental", len(changes.written)
             else:
-                proc.cancel()
+                procs[0].cancel()
                 log, mode, rendered = "", "incremental", 0
         finally:  # shelfpost failed (or was interrupted): no engine left running
-            if proc is not None:
+            for proc in procs:
                 proc.cancel()
         inc.write_state(work, {"key": key, "epoch": epoch, "engine": chosen})
 

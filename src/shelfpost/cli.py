@@ -199,7 +199,9 @@ def build(
     now = parse_now(now_text, library)
     started = time.perf_counter()
     try:
-        result = build_site(library, now, out or root / "site", preview=drafts, engine=engine, full=full)
+        result = build_site(
+            library, now, out or root / "site", preview=drafts, engine=engine, full=full, jobs=default_jobs()
+        )
     except ShelfpostError as exc:
         fail(exc)
         return

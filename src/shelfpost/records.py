@@ -21,6 +21,11 @@ import yaml
 
 from .atomic import write_atomically
 
+try:  # libyaml's parser reads records 5-10x faster; the values are the same (Python resolver)
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 RECORDS_DIR = "data/published"
 
 #: The life of one post on one channel. ``intent`` is written before the call;
@@ -96,7 +101,7 @@ def load_record(root: Path, slug: str) -> PostRecord:
     path = record_path(root, slug)
     if not path.is_file():
         return PostRecord(slug)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 - a safe loader
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a publication record must be a mapping")
     channels = {

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from .feeds import FeedFile
 MKDOCS_FILE = "mkdocs.yml"
 #: Set for an engine started early: mkdocs_hooks.on_pre_build waits for "go" on stdin.
 WAIT_VARIABLE = "SHELFPOST_ENGINE_WAIT"
+#: "i/n": this mkdocs renders every n-th page from the i-th (mkdocs_hooks.on_files).
+SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"
 #: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
 OWNED_KEYS = ("site_name", "site_url", "docs_dir", "site_dir", "nav", "use_directory_urls")
 
@@ -198,8 +201,11 @@ class EngineProcess:
 
     With ``wait`` (mkdocs only, through ``mkdocs_hooks.on_pre_build``) the child
     starts at once, imports the engine and loads its config, then waits for
-    :meth:`finish` before it reads the docs tree: on a machine with two cores
-    that ~1 s overlaps shelfpost's own rendering instead of following it.
+    :meth:`go` before it reads the docs tree: on a machine with two cores that
+    ~1 s overlaps shelfpost's own rendering instead of following it. ``share``
+    and ``site_dir`` make it one of several processes of a full build
+    (``mkdocs_hooks.on_files``). The output goes to a file, never a pipe, so
+    several engines can run at once without one blocking on a full pipe.
     """
 
     def __init__(
@@ -210,9 +216,13 @@ class EngineProcess:
         epoch: int | None = None,
         dirty: bool = False,
         wait: bool = False,
+        share: tuple[int, int] | None = None,
+        site_dir: Path | None = None,
     ) -> None:
-        self.engine, self.wait, self.finishing = engine, wait, False
+        self.engine, self.wait, self.sent, self.finishing = engine, wait, False, False
         command = engine_command(engine, config_file, dirty)
+        if site_dir is not None:
+            command += ["--site-dir", str(site_dir)]
         env = dict(os.environ)
         env.setdefault("PYTHONIOENCODING", "utf-8")
         env["NO_MKDOCS_2_WARNING"] = "1"
@@ -220,6 +230,8 @@ class EngineProcess:
             env["SOURCE_DATE_EPOCH"] = str(epoch)
         if wait:
             env[WAIT_VARIABLE] = "1"
+        if share is not None:
+            env[SHARE_VARIABLE] = f"{share[0]}/{share[1]}"
         if engine == "zensical" and not Path(command[0]).exists() and shutil.which("zensical") is None:
             raise ShelfpostError(
                 [
@@ -232,20 +244,38 @@ class EngineProcess:
                     )
                 ]
             )
+        self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by finish/cancel
         self.process = subprocess.Popen(
             command,
             cwd=config_file.parent,
             env=env,
             stdin=subprocess.PIPE if wait else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
+            stdout=self.output,
             stderr=subprocess.STDOUT,
             text=True,
         )
 
+    def _signal(self, word: str) -> None:
+        if self.wait and not self.sent and self.process.stdin is not None:
+            self.sent = True
+            try:
+                self.process.stdin.write(word + "\n")
+                self.process.stdin.close()
+            except (BrokenPipeError, OSError):  # it stopped already; finish() reports why
+                pass
+
+    def go(self) -> None:
+        """The docs tree is complete: build."""
+        self._signal("go")
+
     def finish(self) -> str:
-        """Let the engine build; raise with its output when it fails. Returns its log."""
+        """Let the engine build and wait for it; raise with its output when it fails. Returns its log."""
         self.finishing = True
-        log, _ = self.process.communicate(input="go\n" if self.wait else None)
+        self.go()
+        self.process.wait()
+        self.output.seek(0)
+        log = self.output.read()
+        self.output.close()
         if self.process.returncode != 0:
             raise ShelfpostError(
                 [
@@ -263,14 +293,15 @@ class EngineProcess:
 
     def cancel(self) -> None:
         """Stop the engine without building (nothing changed, or shelfpost failed first)."""
-        if self.process.poll() is not None:
-            return
-        if self.finishing:  # interrupted while building
-            self.process.kill()
-            self.process.wait()
-            return
-        try:
-            self.process.communicate(input="stop\n" if self.wait else None, timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
+        if self.process.poll() is None:
+            if self.finishing or self.sent or not self.wait:  # building: stop it now
+                self.process.kill()
+            else:
+                self._signal("stop")
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if not self.output.closed:
+            self.output.close()

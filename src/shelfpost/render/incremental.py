@@ -196,6 +196,29 @@ def _page_of(location: str) -> str:
     return location.split("#", 1)[0]
 
 
+def combine_search_indexes(indexes: Iterable[Mapping[str, Any]], pages: Iterable[str]) -> dict[str, Any]:
+    """One index from the indexes of engines that rendered disjoint sets of pages, in mkdocs' order."""
+    indexes = list(indexes)
+    groups: dict[str, list[Any]] = {}
+    for index in indexes:
+        for entry in index.get("docs", []):
+            groups.setdefault(_page_of(entry["location"]), []).append(entry)
+    docs: list[Any] = []
+    for src in sorted(pages, key=_sort_key):
+        docs.extend(groups.get(page_url(src), ()))
+    return {"config": indexes[0].get("config"), "docs": docs}
+
+
+def move_tree(source: Path, dest: Path) -> None:
+    """Move every file of ``source`` to the same place under ``dest``; remove ``source``."""
+    for dirpath, _dirnames, filenames in os.walk(source):
+        target = dest / os.path.relpath(dirpath, source)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            os.replace(os.path.join(dirpath, name), target / name)
+    shutil.rmtree(source)
+
+
 def merge_search_index(
     previous: Mapping[str, Any], rebuilt: Mapping[str, Any], pages: Iterable[str], rerendered: Iterable[str]
 ) -> dict[str, Any]:
