@@ -25,7 +25,7 @@ from ..bodyscan import splice, url_scheme
 from ..checks import CONTENT, resolve_target
 from ..model import Document, Library, Page, Partner, Post
 from .feeds import post_url
-from .meta import Card, Image, attr, card_meta, png_size, reading_minutes, same_language
+from .meta import Card, Image, attr, card_head, png_size, reading_minutes, same_language
 from .text import doc_url, escape, local, relative, relative_url, strings_for, tag_slug
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
@@ -199,7 +199,7 @@ class SiteRenderer:
 
         meta = dict(meta or {})
         if card is not None:
-            meta["shelfpost_meta"] = card_meta(card)
+            meta["shelfpost_head"] = card_head(card)
         text = self.env.get_template(template).render(s=self.s, config=self.config, href_to=href_to, **ctx)
         self.tree.add(here, front_matter(meta) + text)
 
