@@ -75,8 +75,8 @@ def test_records_are_read_with_libyaml() -> None:
 def test_a_full_record_reads_the_same_through_libyaml_and_pure_python(tmp_path: Path) -> None:
     text = save_record(tmp_path, FULL).read_text(encoding="utf-8")
     assert "图书馆" in text  # written as text (allow_unicode), not escaped
-    python = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506
-    c = yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506
+    python = yaml.load(text, Loader=yaml.SafeLoader)
+    c = yaml.load(text, Loader=yaml.CSafeLoader)
     assert typed(c) == typed(python) == typed(FULL.to_dict())
 
 
@@ -107,7 +107,7 @@ def test_any_text_shelfpost_writes_reads_the_same_with_either_loader(values: lis
 
     def read(loader: Any) -> str:
         try:
-            return typed(yaml.load(text, Loader=loader))  # noqa: S506
+            return typed(yaml.load(text, Loader=loader))
         except yaml.YAMLError as exc:
             return type(exc).__name__
 

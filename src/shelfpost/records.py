@@ -101,7 +101,7 @@ def load_record(root: Path, slug: str) -> PostRecord:
     path = record_path(root, slug)
     if not path.is_file():
         return PostRecord(slug)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 - a safe loader
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a publication record must be a mapping")
     channels = {
