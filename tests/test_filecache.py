@@ -164,3 +164,46 @@ def test_worker_processes_give_the_same_snapshot_and_problems(
     one, two = runner.invoke(main, [*args, "--jobs", "1"]), runner.invoke(main, [*args, "--jobs", "2"])
     assert one.exit_code == two.exit_code == 1
     assert one.output == two.output
+
+
+def test_channel_texts_come_from_the_cache_until_their_inputs_change(
+    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendering every post for every channel was half of a warm check; the answers must not change."""
+    lib.write(
+        "plan/channels.yml",
+        "channels:\n  mastodon:\n    kind: mastodon\n    name: Mastodon\n    instance: https://m.example\n"
+        "    max_characters: 120\n    credentials:\n      access_token: TOKEN\n",
+    )
+    lib.post("2026-10-01-short", publish_at="2026-10-01 10:00", extra="channels: [mastodon]\n")
+    lib.post(
+        "2026-10-02-long", publish_at="2026-10-02 10:00", title="很長" * 70, extra="channels: [mastodon]\n"
+    )
+    calls: list[str] = []
+    real = loader.channel_text
+    monkeypatch.setattr(loader, "channel_text", lambda post, *a: calls.append(post.slug) or real(post, *a))
+    state = tmp_path / "state"
+
+    def problems() -> list[str]:
+        found = load_library(lib.root, cache=FileCache(lib.root, state)).problems
+        return [f"{p.path}:{p.line}: {p.message}" for p in found if p.code == "channel-too-long"]
+
+    plain = [
+        f"{p.path}:{p.line}: {p.message}"
+        for p in load_library(lib.root).problems
+        if p.code == "channel-too-long"
+    ]
+    assert len(plain) == 1 and "long" in plain[0]
+    assert problems() == plain and sorted(calls) == ["long", "short"]
+    calls.clear()
+    assert problems() == plain and calls == []  # warm: nothing rendered again
+    lib.post("2026-10-01-short", publish_at="2026-10-01 10:00", title="改過", extra="channels: [mastodon]\n")
+    assert problems() == plain and calls == ["short"]  # only the edited post
+    calls.clear()
+    lib.write("templates/channels/mastodon.txt.j2", "{{ post.title }}\n{{ url }}\n")  # a new template
+    assert problems() == [
+        f"{p.path}:{p.line}: {p.message}"
+        for p in load_library(lib.root).problems
+        if p.code == "channel-too-long"
+    ]
+    assert sorted(calls) == ["long", "short"]

@@ -67,6 +67,12 @@ def _template(source: str) -> Template:
     return _ENV.from_string(source)
 
 
+def template_source(channel: Channel, templates: Mapping[str, str]) -> str:
+    """The template a channel's text comes from: the library's for its id or kind, else shelfpost's."""
+    source = templates.get(channel.id) or templates.get(channel.kind) or package_templates().get(channel.kind)
+    return source if source is not None else package_templates()["manual"]
+
+
 def render_text(post: Post, channel: Channel, config: Config, templates: Mapping[str, str]) -> str:
     """The text for ``channel``: the post's own ``texts`` entry, or the template's output."""
     if channel.id in post.texts:
@@ -75,9 +81,7 @@ def render_text(post: Post, channel: Channel, config: Config, templates: Mapping
         if channel.kind in ("mastodon", "manual") and url not in text:
             text = f"{text}\n\n{url}"
         return text.strip()
-    source = templates.get(channel.id) or templates.get(channel.kind) or package_templates().get(channel.kind)
-    if source is None:
-        source = package_templates()["manual"]
+    source = template_source(channel, templates)
     tags = " ".join(h for h in map(hashtag, post.tags) if h != "#")
     text = _template(source).render(
         post=post, url=config.post_url(post.slug), hashtags=tags, channel=channel, config=config

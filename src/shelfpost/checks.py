@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -17,13 +18,15 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import TemplateError
 
 from .bodyscan import url_scheme
-from .channeltext import channel_text
-from .model import Document, Library, Post, Slot
+from .channeltext import ChannelText, channel_text
+from .model import Channel, Document, Library, Post, Slot
 from .problems import Problem, Severity
 from .schema import did_you_mean
 from .yamlnodes import Pos
 
 CONTENT = "content"
+#: The text a channel gets for a post (``channel_text``, or the loader's cached version of it).
+TextFor = Callable[[Post, Channel], ChannelText]
 MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
 #: URL folders the site generator owns; a page may not take one of these names.
 RESERVED_SLUGS = frozenset(
@@ -70,7 +73,7 @@ def _problem(
     return Problem(doc.path, pos_line, pos_col, message, code, severity)
 
 
-def cross_check(library: Library) -> list[Problem]:
+def cross_check(library: Library, texts: TextFor | None = None) -> list[Problem]:
     problems: list[Problem] = []
     posts_by_path = {p.path: p for p in library.posts}
     pages_by_path = {p.path: p for p in library.pages}
@@ -223,14 +226,14 @@ def cross_check(library: Library) -> list[Problem]:
                         "link-broken",
                     )
                 )
-    problems += plan_checks(library)
+    problems += plan_checks(library, texts)
     return problems
 
 
 POST_FILE_RE = re.compile(r"^content/posts/(?:.+/)?\d{4}-\d{2}-\d{2}-(?P<slug>[^/]+)\.md$")
 
 
-def plan_checks(library: Library) -> list[Problem]:
+def plan_checks(library: Library, texts: TextFor | None = None) -> list[Problem]:
     """Cross-references of the plan: calendar slots, partners, channels, owners."""
     problems: list[Problem] = []
     plan = library.plan
@@ -318,7 +321,11 @@ def plan_checks(library: Library) -> list[Problem]:
                 if channel is None or not channel.social:
                     continue
                 try:
-                    text = channel_text(post, channel, library.config, library.channel_templates)
+                    text = (
+                        texts(post, channel)
+                        if texts is not None
+                        else channel_text(post, channel, library.config, library.channel_templates)
+                    )
                 except TemplateError as exc:
                     add(
                         post.path,

@@ -142,6 +142,23 @@ class FileCache:
         self.hits += 1
         return found[1]
 
+    def derived(self, rel: str, name: str, key: str) -> Any | None:
+        """A value computed from ``rel`` and other inputs (hashed into ``key``), if cached.
+
+        Kept beside the file's own entry and dropped with it; not counted as a hit or miss.
+        """
+        slot = f"{rel}\0{name}"
+        self._seen.add(slot)
+        found = self._load(self._shard_of(rel)).get(slot)
+        return found[1] if found is not None and found[0] == key else None
+
+    def put_derived(self, rel: str, name: str, key: str, value: Any) -> None:
+        slot = f"{rel}\0{name}"
+        self._seen.add(slot)
+        shard = self._shard_of(rel)
+        self._load(shard)[slot] = (key, value)
+        self._changed.add(shard)
+
     def put(self, rel: str, key: str, value: Any) -> None:
         shard = self._shard_of(rel)
         self._load(shard)[rel] = (key, value)

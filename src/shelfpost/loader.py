@@ -9,6 +9,7 @@ loading. Cross-file checks (slugs, links, images) run last, in
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import re
 import unicodedata
@@ -21,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 from . import checks, planfiles
 from .bodyscan import scan_body
-from .model import Author, Config, Event, Library, Page, Post, PostType, SiteConfig
+from .channeltext import ChannelText, channel_text, template_source
+from .model import Author, Channel, Config, Event, Library, Page, Post, PostType, SiteConfig
 from .problems import Problem, Severity
 from .schema import Context, Reporter, Validated
 from .schemas import AuthorsFile, ConfigFile, PageFrontMatter, PostFrontMatter
@@ -441,6 +443,30 @@ def _load_chunk(
     return [_load_one(job, config, ctx) for job in jobs]
 
 
+def _cached_texts(cache: FileCache, keys: dict[str, str], library: Library) -> checks.TextFor:
+    """``channel_text`` through the cache: rendering every post for every channel was half
+    of a warm check. The key covers the post's file (and shelfpost.yml and the code, through
+    the file's key), the channel's settings and the template's source."""
+    assert library.config is not None
+    config, templates = library.config, library.channel_templates
+
+    def text(post: Post, channel: Channel) -> ChannelText:
+        file_key = keys.get(post.path)
+        if file_key is None:
+            return channel_text(post, channel, config, templates)
+        key = hashlib.sha256(
+            f"{file_key}\0{channel!r}\0{template_source(channel, templates)}".encode()
+        ).hexdigest()
+        found = cache.derived(post.path, "channel:" + channel.id, key)
+        if isinstance(found, ChannelText):
+            return found
+        made = channel_text(post, channel, config, templates)
+        cache.put_derived(post.path, "channel:" + channel.id, key, made)
+        return made
+
+    return text
+
+
 def default_jobs() -> int:
     """Processes ``check`` may use: the CPUs this process may run on."""
     try:
@@ -568,7 +594,8 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
         channel_templates=MappingProxyType(templates),
         codeowners=load_codeowners(root, reporters),
     )
-    cross = checks.cross_check(library)
+    texts = _cached_texts(cache, keys, library) if cache is not None else None
+    cross = checks.cross_check(library, texts)
     if cache is not None:
         cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
