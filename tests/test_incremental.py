@@ -86,8 +86,11 @@ def _tag_edit(root: Path) -> None:
     edit(post(root, "2026-09-05-september-story-time"), "tags: [說故事, ", "tags: [新標籤, 說故事, ")
 
 
+NEW_POST = "content/posts/2026/2026-11-25-週三延長開放.md"  # a Chinese slug: percent-encoded URLs
+
+
 def _new_post(root: Path) -> None:
-    (root / "content/posts/2026/2026-11-25-new-late-opening.md").write_text(
+    (root / NEW_POST).write_text(
         "---\ntitle: 週三延長開放 Late opening on Wednesdays\npublish_at: 2026-11-25 09:00\n"
         "type: news\nsummary: 每週三開放到晚上九點。\nauthors: [lin-yawen]\noriginal: true\n---\n"
         "每週三開放到晚上九點 open until 9 pm.\n",
@@ -96,7 +99,7 @@ def _new_post(root: Path) -> None:
 
 
 def _delete_post(root: Path) -> None:
-    (root / "content/posts/2026/2026-11-25-new-late-opening.md").unlink()
+    (root / NEW_POST).unlink()
 
 
 def _page_edit(root: Path) -> None:
@@ -109,7 +112,7 @@ STEPS: list[tuple[str, Callable[[Path], None], datetime]] = [
     ("a post's body edited (new heading: new search entries)", _body_edit, NOW),
     ("a post's title edited (lists and feeds change)", _title_edit, NOW),
     ("a tag added to a post (a new tag page, the tag index)", _tag_edit, NOW),
-    ("a new post (pagination of every list shifts)", _new_post, NOW),
+    ("a new post with a Chinese slug (pagination of every list shifts)", _new_post, NOW),
     ("a post deleted (its page and folder go)", _delete_post, NOW),
     ("a page edited", _page_edit, NOW),
     ("nothing edited, a later now (scheduled posts go live, sitemap date)", lambda root: None, LATER),
@@ -130,6 +133,9 @@ def test_incremental_builds_equal_full_builds_edit_after_edit(sample_copy: Path,
         assert result.mode == "incremental", (step, result.mode)
         assert 0 < result.rendered < total / 2, (step, result.rendered, total)
         assert_same_site(builds.out, builds.full(now, step), step)
+        if change is _new_post:  # its search entries are there (the index holds %-encoded URLs)
+            index = (builds.out / "search/search_index.json").read_text("utf-8")
+            assert "posts/%E9%80%B1%E4%B8%89%E5%BB%B6%E9%95%B7%E9%96%8B%E6%94%BE/" in index
 
     again = builds.incremental(LATER)
     assert (again.mode, again.rendered) == ("incremental", 0)
@@ -156,6 +162,32 @@ def test_what_every_page_depends_on_forces_a_full_build(sample_copy: Path, tmp_p
 
     edit(root / "mkdocs.yml", "plugins:\n", "plugins:\n  - tags\n")
     assert builds.incremental().mode == "full (plugin tags needs a full build)"
+    edit(root / "mkdocs.yml", "plugins:\n  - tags\n", "plugins:\n")
+
+    # A template that prints the build date: every page changes with the day.
+    (root / "templates/site/main.html").write_text(
+        '{% extends "base.html" %}\n{% block announce %}Built {{ build_date_utc.date() }}{% endblock %}\n',
+        encoding="utf-8",
+    )
+    assert builds.incremental().mode.startswith("full")
+    assert builds.incremental(NOW + timedelta(hours=1)).mode == "incremental"  # the same day
+    assert builds.incremental(LATER).mode == "full (a new day, and a template prints the build date)"
+    assert_same_site(builds.out, builds.full(LATER, "build date"), "a template with the build date")
+
+
+def test_compiled_templates_are_kept_per_build_key_and_dropped_by_a_full_build(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    """Jinja runs what its bytecode cache holds: never keep one across keys or full builds."""
+    builds = Builds(sample_copy, tmp_path)
+    builds.incremental()
+    cache = builds.work / "jinja-cache"
+    (folder,) = cache.iterdir()
+    assert list(folder.iterdir()), "mkdocs compiled Material's templates into the cache"
+    planted = cache / "planted-by-someone-else"
+    planted.mkdir()
+    _ = build_site(load_library(sample_copy), NOW, builds.out, work_dir=builds.work, full=True)
+    assert not planted.exists() and [p.name for p in cache.iterdir()] == [folder.name]
 
 
 def test_a_build_that_failed_half_way_is_followed_by_a_full_one(
@@ -190,7 +222,10 @@ def test_a_full_build_on_several_engine_processes_equals_one_process(
     import shelfpost.build
 
     monkeypatch.setattr(shelfpost.build, "SHARD_MIN_PAGES", 10)  # the sample is small
-    library = load_library(sample_copy)
+    root = tmp_path / "library"
+    shutil.copytree(sample_copy, root)
+    _new_post(root)  # a Chinese slug: its search entries must survive the merge
+    library = load_library(root)
     one = build_site(library, NOW, tmp_path / "one", work_dir=tmp_path / "w1", full=True, jobs=1)
     two = build_site(library, NOW, tmp_path / "two", work_dir=tmp_path / "w2", full=True, jobs=2)
     assert one.log.count("Documentation built") == 1

@@ -19,7 +19,7 @@ from typing import Any
 from .model import Library
 from .problems import Problem, ShelfpostError, errors
 from .render import incremental as inc
-from .render.engine import EngineProcess, engine_config, write_engine_config
+from .render.engine import CACHE_VARIABLE, EngineProcess, engine_config, write_engine_config
 from .render.feeds import feed_files, render_feeds
 from .render.ical import public_events
 from .render.incremental import build_epoch, build_key
@@ -224,12 +224,16 @@ def build_site(
         epoch = build_epoch(now)
         last = inc.read_state(work)
         reason = _full_build_reason(work, last, chosen, config, key, full)
+        if not reason and last is not None and last.get("epoch") != epoch and inc.uses_build_date(overrides):
+            reason = "a new day, and a template prints the build date"
         inc.clear_state(work)
+        jinja_cache = work / "jinja-cache"
         if reason:
-            for folder in (docs, staged):
+            for folder in (docs, staged, jinja_cache):
                 if folder.exists():
                     shutil.rmtree(folder)
         docs.mkdir(parents=True, exist_ok=True)
+        engine_env = {CACHE_VARIABLE: str(jinja_cache / key[:16])}
         # mkdocs starts now and waits, so its start-up overlaps phase 2; a full build
         # with several cores runs one mkdocs per core, each on its share of the pages.
         shares = _engine_shares(chosen, config, reason, jobs, library)
@@ -237,19 +241,21 @@ def build_site(
         for folder in parts[1:]:
             if folder.exists():
                 shutil.rmtree(folder)
-        procs = [
-            EngineProcess(
-                chosen,
-                config_file,
-                epoch=epoch,
-                dirty=not reason or shares > 1,
-                wait=True,
-                share=(i, shares) if shares > 1 else None,
-                site_dir=parts[i] if i else None,
-            )
-            for i in range(shares if chosen == "mkdocs" else 0)
-        ]
+        procs: list[EngineProcess] = []
         try:
+            for i in range(shares if chosen == "mkdocs" else 0):
+                procs.append(
+                    EngineProcess(
+                        chosen,
+                        config_file,
+                        epoch=epoch,
+                        dirty=not reason or shares > 1,
+                        wait=True,
+                        share=(i, shares) if shares > 1 else None,
+                        site_dir=parts[i] if i else None,
+                        env=engine_env,
+                    )
+                )
             # Phase 2: every output in memory, then written over the last docs tree.
             tree = render_docs(library, now, preview)
             for path, data in render_feeds(library, now).items():
@@ -258,7 +264,7 @@ def build_site(
             changes = inc.sync_tree(tree.texts, tree.copies, docs)
 
             # Phase 3: the engine, as one step (all pages, or the changed ones).
-            procs = procs or [EngineProcess(chosen, config_file, epoch=epoch)]
+            procs = procs or [EngineProcess(chosen, config_file, epoch=epoch, env=engine_env)]
             if reason:
                 log = _sharded_build(procs, parts, tree) if shares > 1 else procs[0].finish()
                 mode, rendered = f"full ({reason})", len(tree.texts) + len(tree.copies)
@@ -273,8 +279,9 @@ def build_site(
                 proc.cancel()
         inc.write_state(work, {"key": key, "epoch": epoch, "engine": chosen})
 
-    # The site is kept in the work folder for the next build; `out` gets a copy of
-    # what changed, so a failed build (which raises above) leaves the old site.
-    inc.sync_site(staged, out)
+        # The site is kept in the work folder for the next build; `out` gets a copy of
+        # what changed (still under the lock: another build may not touch the site
+        # while it is copied), so a failed build (which raises above) leaves the old site.
+        inc.sync_site(staged, out)
     count = len(library.posts) if preview else len(library.live_posts(now))
     return BuildResult(out, count, chosen, log, mode, rendered)

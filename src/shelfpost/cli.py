@@ -193,8 +193,12 @@ def build(
     The last build is kept in .shelfpost/build/: the next one renders only the
     pages whose content changed (the site is the same as a full build's).
     """
+    import signal
+
     from .build import build_site
 
+    # A stopped CI job sends SIGTERM: unwind like Ctrl-C, so the engines are stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     library = load_library(root, cache=_file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     started = time.perf_counter()

@@ -32,6 +32,8 @@ MKDOCS_FILE = "mkdocs.yml"
 WAIT_VARIABLE = "SHELFPOST_ENGINE_WAIT"
 #: "i/n": this mkdocs renders every n-th page from the i-th (mkdocs_hooks.on_files).
 SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"
+#: The folder for Jinja's compiled templates (mkdocs_hooks.on_env); unset, none are kept.
+CACHE_VARIABLE = "SHELFPOST_JINJA_CACHE"
 #: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
 OWNED_KEYS = ("site_name", "site_url", "docs_dir", "site_dir", "nav", "use_directory_urls")
 
@@ -218,13 +220,14 @@ class EngineProcess:
         wait: bool = False,
         share: tuple[int, int] | None = None,
         site_dir: Path | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.engine, self.wait, self.sent, self.finishing = engine, wait, False, False
         command = engine_command(engine, config_file, dirty)
         if site_dir is not None:
             command += ["--site-dir", str(site_dir)]
-        env = dict(os.environ)
-        env.setdefault("PYTHONIOENCODING", "utf-8")
+        env = {**os.environ, **(env or {})}
+        env["PYTHONIOENCODING"] = "utf-8"  # the log is read back as UTF-8
         env["NO_MKDOCS_2_WARNING"] = "1"
         if epoch is not None:
             env["SOURCE_DATE_EPOCH"] = str(epoch)
@@ -244,7 +247,7 @@ class EngineProcess:
                     )
                 ]
             )
-        self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by finish/cancel
+        self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by finish/cancel
         self.process = subprocess.Popen(
             command,
             cwd=config_file.parent,

@@ -27,12 +27,14 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote
 
 STATE_FILE = "state.json"
 SEARCH_INDEX = "search/search_index.json"
@@ -40,7 +42,23 @@ SEARCH_INDEX = "search/search_index.json"
 #: equals a full build's. Anything else (blog, tags, social cards, ...) may
 #: render one page from many, so it gets a full build.
 DIRTY_SAFE_PLUGINS = frozenset({"search", "material/search"})
-ENGINE_DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown", "jieba")
+ENGINE_DISTRIBUTIONS = (
+    "mkdocs",
+    "mkdocs-material",
+    "mkdocs-material-extensions",
+    "pymdown-extensions",
+    "markdown",
+    "jinja2",
+    "markupsafe",
+    "babel",
+    "pygments",
+    "backrefs",
+    "jieba",
+)
+HOOKS = Path(__file__).with_name("mkdocs_hooks.py")
+#: Template variables that change with the build date: a template that uses one makes
+#: every page depend on the day, so a new day means a full build.
+DATED = ("build_date_utc", "update_date")
 
 
 @dataclass(frozen=True)
@@ -68,11 +86,22 @@ def build_key(engine: str, config_text: str, overrides: Path, preview: bool) -> 
         digest.update(part.encode("utf-8") + b"\0")
     for dist in ("shelfpost", *ENGINE_DISTRIBUTIONS):
         digest.update(f"{dist}={_version(dist)}\0".encode())
+    digest.update(f"python={sys.version}\0".encode() + HOOKS.read_bytes())
     for path in sorted(overrides.rglob("*")) if overrides.is_dir() else ():
         if path.is_file():
             digest.update(path.relative_to(overrides).as_posix().encode("utf-8") + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def uses_build_date(overrides: Path) -> bool:
+    """Whether a theme override prints the build date (Material's own templates do not)."""
+    return any(
+        word in path.read_text("utf-8", errors="replace")
+        for path in (overrides.rglob("*") if overrides.is_dir() else ())
+        if path.is_file()
+        for word in DATED
+    )
 
 
 def plugin_names(config: Mapping[str, Any]) -> list[str]:
@@ -193,7 +222,9 @@ def _sort_key(src: str) -> tuple[tuple[str, ...], bool, str]:
 
 
 def _page_of(location: str) -> str:
-    return location.split("#", 1)[0]
+    """The page part of a search entry's location, decoded: the index holds ``posts/%E5%86%AC/``
+    for the page at ``posts/冬/``."""
+    return unquote(location.split("#", 1)[0])
 
 
 def combine_search_indexes(indexes: Iterable[Mapping[str, Any]], pages: Iterable[str]) -> dict[str, Any]:

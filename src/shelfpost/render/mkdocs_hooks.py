@@ -16,8 +16,10 @@ byte for byte a one-process ``mkdocs build``.
 
 ``on_env``: Material's ~45 templates are compiled by Jinja in every mkdocs process, ~1 s
 of every build, incremental or full. Jinja's own bytecode cache keeps the
-compiled templates in the build's work folder, keyed by each template's source
-(a new theme version compiles afresh), so only the first build pays.
+compiled templates in a folder of the build's work folder named after the build
+key (versions, config, overrides: see incremental.build_key), emptied by every
+full build. Jinja runs what it finds there (it checks only the source's hash),
+so the folder is never shared: not committed, not restored from a CI cache.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 import jinja2
 from mkdocs.exceptions import Abort
 
-CACHE = "jinja-cache"
+CACHE_VARIABLE = "SHELFPOST_JINJA_CACHE"  # = render.engine.CACHE_VARIABLE
 WAIT_VARIABLE = "SHELFPOST_ENGINE_WAIT"  # = render.engine.WAIT_VARIABLE (not imported: hooks load alone)
 SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"  # = render.engine.SHARE_VARIABLE
 
@@ -93,7 +95,8 @@ def _warm_up_search(config: Any) -> None:
 
 
 def on_env(env: jinja2.Environment, config: Any, files: Any) -> jinja2.Environment:
-    folder = os.path.join(os.path.dirname(config.config_file_path), CACHE)
-    os.makedirs(folder, exist_ok=True)
-    env.bytecode_cache = jinja2.FileSystemBytecodeCache(folder)
+    folder = os.environ.get(CACHE_VARIABLE)
+    if folder:  # only when shelfpost runs the engine (and names a folder for this build key)
+        os.makedirs(folder, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(folder)
     return env
