@@ -35,7 +35,6 @@ from .render.site import (
 from .render.text import strings_for
 
 WORK_DIR = ".shelfpost/build"
-HOOKS = Path(__file__).parent / "render" / "mkdocs_hooks.py"
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def _full_build_reason(
         return "plugin " + ", ".join(unsafe) + " needs a full build"
     if state is None or not (work / "site" / "index.html").is_file():
         return "no previous build"
-    if state.get("key") != key or state.get("engine") != engine:
+    if state.get("key") != key:  # the key covers the engine too
         return "configuration, theme or versions changed"
     return ""
 
@@ -146,10 +145,14 @@ def _sharded_build(procs: list[EngineProcess], parts: list[Path], tree: Tree) ->
     for part in parts[1:]:
         inc.move_tree(part, staged)
     if indexes:
-        pages = [p for p in tree.texts if p.endswith(".md")]
-        merged = inc.combine_search_indexes(indexes, pages)
+        merged = inc.combine_search_indexes(indexes, _pages(tree))
         (staged / inc.SEARCH_INDEX).write_text(inc.dump_search_index(merged), encoding="utf-8")
     return "".join(logs)
+
+
+def _pages(tree: Tree) -> list[str]:
+    """The docs tree's Markdown pages (what the search index is ordered by)."""
+    return [path for path in tree.texts if path.endswith(".md")]
 
 
 def _dirty_build(engine: EngineProcess, staged: Path, tree: Tree, changes: inc.TreeChanges) -> str:
@@ -159,10 +162,9 @@ def _dirty_build(engine: EngineProcess, staged: Path, tree: Tree, changes: inc.T
     inc.remove_outputs(staged, changes.removed | changes.written)
     log = engine.finish()
     if index_file.is_file():
-        pages = [p for p in tree.texts if p.endswith(".md")]
         rerendered = [p for p in changes.written if p.endswith(".md")]
         rebuilt = json.loads(index_file.read_text("utf-8"))
-        merged = inc.merge_search_index(previous, rebuilt, pages, rerendered)
+        merged = inc.merge_search_index(previous, rebuilt, _pages(tree), rerendered)
         index_file.write_text(inc.dump_search_index(merged), encoding="utf-8")
     return log
 
@@ -217,7 +219,7 @@ def build_site(
             library, docs, staged, overrides, navigation(library), feed_files(cfg), STYLESHEET
         )
         if chosen == "mkdocs":  # see render/mkdocs_hooks.py
-            config["hooks"] = [*config.get("hooks", []), str(HOOKS)]
+            config["hooks"] = [*config.get("hooks", []), str(inc.HOOKS)]
         config_file = work / "mkdocs.yml"
         write_engine_config(config, config_file)
         key = build_key(chosen, config_file.read_text("utf-8"), overrides, preview)
@@ -277,7 +279,7 @@ def build_site(
         finally:  # shelfpost failed (or was interrupted): no engine left running
             for proc in procs:
                 proc.cancel()
-        inc.write_state(work, {"key": key, "epoch": epoch, "engine": chosen})
+        inc.write_state(work, {"key": key, "epoch": epoch})
 
         # The site is kept in the work folder for the next build; `out` gets a copy of
         # what changed (still under the lock: another build may not touch the site

@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -169,17 +169,23 @@ def sync_tree(texts: Mapping[str, str], copies: Mapping[str, Path], dest: Path) 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         written.add(rel)
+    return TreeChanges(frozenset(written), frozenset(_prune(dest, wanted.keys())))
+
+
+def _prune(root: Path, keep: Collection[str]) -> set[str]:
+    """Delete the files under ``root`` whose relative path is not in ``keep``, and empty folders.
+
+    Returns the relative paths deleted.
+    """
     removed = set()
-    if dest.is_dir():
-        for path in sorted(dest.rglob("*"), reverse=True):
-            rel = path.relative_to(dest).as_posix()
-            if path.is_dir():
-                if not any(path.iterdir()):
-                    path.rmdir()
-            elif rel not in wanted:
-                path.unlink()
-                removed.add(rel)
-    return TreeChanges(frozenset(written), frozenset(removed))
+    for path in sorted(root.rglob("*"), reverse=True) if root.is_dir() else ():
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif (rel := path.relative_to(root).as_posix()) not in keep:
+            path.unlink()
+            removed.add(rel)
+    return removed
 
 
 def page_url(src: str) -> str:
@@ -228,7 +234,10 @@ def _page_of(location: str) -> str:
 
 
 def combine_search_indexes(indexes: Iterable[Mapping[str, Any]], pages: Iterable[str]) -> dict[str, Any]:
-    """One index from the indexes of engines that rendered disjoint sets of pages, in mkdocs' order."""
+    """One index from indexes that cover disjoint sets of pages, in mkdocs' order.
+
+    The ``config`` is the first index's that has one.
+    """
     indexes = list(indexes)
     groups: dict[str, list[Any]] = {}
     for index in indexes:
@@ -237,7 +246,8 @@ def combine_search_indexes(indexes: Iterable[Mapping[str, Any]], pages: Iterable
     docs: list[Any] = []
     for src in sorted(pages, key=_sort_key):
         docs.extend(groups.get(page_url(src), ()))
-    return {"config": indexes[0].get("config"), "docs": docs}
+    config = next((index["config"] for index in indexes if "config" in index), None)
+    return {"config": config, "docs": docs}
 
 
 def move_tree(source: Path, dest: Path) -> None:
@@ -259,17 +269,9 @@ def merge_search_index(
     the ones the dirty build rendered.
     """
     fresh = {page_url(src) for src in rerendered}
-    groups: dict[str, list[Any]] = {}
-    for entry in previous.get("docs", []):
-        url = _page_of(entry["location"])
-        if url not in fresh:
-            groups.setdefault(url, []).append(entry)
-    for entry in rebuilt.get("docs", []):
-        groups.setdefault(_page_of(entry["location"]), []).append(entry)
-    docs: list[Any] = []
-    for src in sorted(pages, key=_sort_key):
-        docs.extend(groups.get(page_url(src), ()))
-    return {"config": rebuilt.get("config", previous.get("config")), "docs": docs}
+    kept = [entry for entry in previous.get("docs", []) if _page_of(entry["location"]) not in fresh]
+    unchanged = {"docs": kept, **({"config": previous["config"]} if "config" in previous else {})}
+    return combine_search_indexes([rebuilt, unchanged], pages)
 
 
 def dump_search_index(data: Mapping[str, Any]) -> str:
@@ -284,7 +286,7 @@ def sync_site(staged: Path, out: Path) -> int:
     so the next sync copies only what the engine rewrote.
     """
     copied = 0
-    seen = set()
+    seen: set[str] = set()
     out.mkdir(parents=True, exist_ok=True)
     for dirpath, _dirnames, filenames in os.walk(staged):
         rel_dir = os.path.relpath(dirpath, staged)
@@ -293,7 +295,7 @@ def sync_site(staged: Path, out: Path) -> int:
         for name in filenames:
             src = os.path.join(dirpath, name)
             dst = target_dir / name
-            seen.add(dst)
+            seen.add(name if rel_dir == "." else f"{Path(rel_dir).as_posix()}/{name}")
             s = os.stat(src)
             try:
                 d = dst.stat()
@@ -303,10 +305,5 @@ def sync_site(staged: Path, out: Path) -> int:
                 pass
             shutil.copy2(src, dst)
             copied += 1
-    for path in sorted(out.rglob("*"), reverse=True):
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif path not in seen:
-            path.unlink()
+    _prune(out, seen)
     return copied
