@@ -234,3 +234,14 @@ def test_a_full_build_on_several_engine_processes_equals_one_process(
     index = json.loads((tmp_path / "two/search/search_index.json").read_text("utf-8"))
     assert len({doc["location"].split("#")[0] for doc in index["docs"]}) > 30
     assert_same_site(tmp_path / "two", tmp_path / "one", "two engine processes")
+
+
+def test_the_hooks_read_the_variables_the_engine_sets() -> None:
+    """mkdocs_hooks repeats engine.py's names (it loads inside mkdocs, without shelfpost's imports)."""
+    from shelfpost.render import engine, mkdocs_hooks
+
+    assert (mkdocs_hooks.WAIT_VARIABLE, mkdocs_hooks.SHARE_VARIABLE, mkdocs_hooks.CACHE_VARIABLE) == (
+        engine.WAIT_VARIABLE,
+        engine.SHARE_VARIABLE,
+        engine.CACHE_VARIABLE,
+    )
