@@ -130,9 +130,9 @@ def publish_records(lib: Path) -> tuple[str, set[tuple[str, str]]]:
     dry run finds those posts done. Returns "now" (15 minutes after the newest
     post) and the (post, channel) pairs the dry run must plan.
     """
-    from shelfpost.loader import load_library
+    from shelfpost.library.loader import load_library
+    from shelfpost.library.records import ChannelRecord, PostRecord, save_record
     from shelfpost.publish.run import make_item, social_channels
-    from shelfpost.records import ChannelRecord, PostRecord, save_record
 
     library = load_library(lib)
     posts = sorted(library.posts, key=lambda p: (p.publish_at, p.path))

@@ -22,8 +22,8 @@ from urllib.parse import quote
 import pytest
 
 from shelfpost import load_library
-from shelfpost.build import build_site
-from shelfpost.render.site import ACCESSIBLE_PRIMARY
+from shelfpost.site.build import build_site
+from shelfpost.site.docs import ACCESSIBLE_PRIMARY
 from test_browser import ARGS, CHROMIUM, block_outside, type_chinese, wait_for_search_ready
 from test_build import NOW
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from shelfpost import load_library
-from shelfpost.build import build_site
+from shelfpost.site.build import build_site
 from test_build import NOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("engine")]

@@ -15,8 +15,8 @@ import pytest
 
 from conftest import Lib, post_text
 from shelfpost import load_library
-from shelfpost.build import build_site
-from shelfpost.render.feeds import render_feeds
+from shelfpost.site.build import build_site
+from shelfpost.site.feeds import render_feeds
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
 LATER = datetime(2026, 12, 5, 12, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import Lib, post_text
 from shelfpost.cli import main
-from shelfpost.due import MANIFEST
+from shelfpost.publish.due import MANIFEST
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",

@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import Lib, post_text
-from shelfpost import load_library, loader
+from shelfpost import load_library
 from shelfpost.cli import main
-from shelfpost.filecache import CACHE_DIR, FileCache
-from shelfpost.model import Library
+from shelfpost.library import loader
+from shelfpost.library.filecache import CACHE_DIR, FileCache
+from shelfpost.library.model import Library
 
 
 def library(lib: Lib) -> Lib:

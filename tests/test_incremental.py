@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from shelfpost import load_library
-from shelfpost.build import BuildResult, build_site
+from shelfpost.site.build import BuildResult, build_site
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
 LATER = datetime(2026, 12, 5, 12, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -204,7 +204,7 @@ def test_a_build_that_failed_half_way_is_followed_by_a_full_one(
     def killed(*args: object, **kwargs: object) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("shelfpost.build.EngineProcess.finish", killed)
+    monkeypatch.setattr("shelfpost.site.build.EngineProcess.finish", killed)
     with pytest.raises(KeyboardInterrupt):
         builds.incremental()
     assert files(builds.out) == before, "a failed build must leave the published site alone"
@@ -219,9 +219,9 @@ def test_a_full_build_on_several_engine_processes_equals_one_process(
     sample_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each mkdocs renders every other page; the outputs and search indexes are merged."""
-    import shelfpost.build
+    import shelfpost.site.build
 
-    monkeypatch.setattr(shelfpost.build, "SHARD_MIN_PAGES", 10)  # the sample is small
+    monkeypatch.setattr(shelfpost.site.build, "SHARD_MIN_PAGES", 10)  # the sample is small
     root = tmp_path / "library"
     shutil.copytree(sample_copy, root)
     _new_post(root)  # a Chinese slug: its search entries must survive the merge
@@ -238,7 +238,7 @@ def test_a_full_build_on_several_engine_processes_equals_one_process(
 
 def test_the_hooks_read_the_variables_the_engine_sets() -> None:
     """mkdocs_hooks repeats engine.py's names (it loads inside mkdocs, without shelfpost's imports)."""
-    from shelfpost.render import engine, mkdocs_hooks
+    from shelfpost.site import engine, mkdocs_hooks
 
     assert (mkdocs_hooks.WAIT_VARIABLE, mkdocs_hooks.SHARE_VARIABLE, mkdocs_hooks.CACHE_VARIABLE) == (
         engine.WAIT_VARIABLE,

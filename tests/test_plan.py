@@ -13,9 +13,10 @@ import pytest
 
 from conftest import REPO, Lib, post_text
 from shelfpost import load_library
-from shelfpost.build import build_site
-from shelfpost.render.ical import public_events, staff_calendar
-from shelfpost.status import Month, calendar_view, status
+from shelfpost.library.dates import Month
+from shelfpost.reports.status import calendar_view, status
+from shelfpost.site.build import build_site
+from shelfpost.site.ical import public_events, staff_calendar
 
 TPE = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TPE)
@@ -435,7 +436,7 @@ def test_site_partners_and_events_pages_and_no_internal_registers(sample_copy: P
 
 
 def test_status_warns_when_the_last_publish_run_is_late(plan_lib: Lib) -> None:
-    from shelfpost.runs import last_publish_warning, record_publish_run
+    from shelfpost.library.runs import last_publish_warning, record_publish_run
 
     assert last_publish_warning(plan_lib.root, NOW) is None  # never published: nothing to be late with
     record_publish_run(plan_lib.root, NOW - timedelta(minutes=20), run="42")

@@ -12,9 +12,9 @@ import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shelfpost.loader import slug_problem
-from shelfpost.render.text import _relpath, escape, tag_slug
-from shelfpost.schema import Invalid, parse_moment
+from shelfpost.library.loader import slug_problem
+from shelfpost.library.schema import Invalid, parse_moment
+from shelfpost.site.text import _relpath, escape, tag_slug
 
 # Text on one line: any printable character, CJK and emoji included.
 line = (

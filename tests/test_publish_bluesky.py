@@ -22,7 +22,7 @@ from atproto import Client, models
 from conftest import Lib, post_text
 from fault_proxy import FaultProxy, Rule
 from shelfpost import load_library
-from shelfpost.publish.bluesky import BlueskyAdapter, facets
+from shelfpost.publish.adapters.bluesky import BlueskyAdapter, facets
 from shelfpost.publish.run import Run, Settings
 
 TPE = timezone(timedelta(hours=8))

@@ -17,7 +17,7 @@ from conftest import Lib, post_text
 from fake_github_issues import FakeGitHubIssues
 from shelfpost import load_library
 from shelfpost.github.client import connect
-from shelfpost.publish.manual import LABEL, ManualAdapter
+from shelfpost.publish.adapters.manual import LABEL, ManualAdapter
 from shelfpost.publish.run import Run
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -20,8 +20,8 @@ from mastodon_mock.testing import MockServer
 from conftest import REPO, Lib, post_text
 from fault_proxy import FaultProxy, Rule
 from shelfpost import load_library
-from shelfpost.publish.base import Failure, PlatformError
-from shelfpost.publish.mastodon import MastodonAdapter
+from shelfpost.publish.adapters.mastodon import MastodonAdapter
+from shelfpost.publish.channel import Failure, PlatformError
 from shelfpost.publish.run import Run, Settings
 
 TPE = timezone(timedelta(hours=8))

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shelfpost import records
-from shelfpost.records import AuditRecord, ChannelRecord, PostRecord, load_record, save_record
+from shelfpost.library import records
+from shelfpost.library.records import AuditRecord, ChannelRecord, PostRecord, load_record, save_record
 
 needs_libyaml = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
 

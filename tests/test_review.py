@@ -24,12 +24,10 @@ from click.testing import CliRunner
 
 from conftest import Lib
 from shelfpost import load_library
-from shelfpost.audit import audit_rows, judge, record_audit
 from shelfpost.cli import main
 from shelfpost.github import GitHubProblem, RepoClient, ReviewInfo, connect
-from shelfpost.model import Member
-from shelfpost.records import AuditRecord, ChannelRecord, PostRecord, load_record, save_record
-from shelfpost.review import (
+from shelfpost.github.audit import audit_rows, judge, record_audit
+from shelfpost.github.review import (
     MARKER,
     STATUS_CONTEXT,
     md,
@@ -37,7 +35,9 @@ from shelfpost.review import (
     report_from_json,
     review_rule,
 )
-from shelfpost.runs import last_publish_warning, record_publish_run
+from shelfpost.library.model import Member
+from shelfpost.library.records import AuditRecord, ChannelRecord, PostRecord, load_record, save_record
+from shelfpost.library.runs import last_publish_warning, record_publish_run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
 TPE = timezone(timedelta(hours=8))

@@ -28,10 +28,10 @@ import pytest
 
 from conftest import Lib, post_text
 from shelfpost import load_library
-from shelfpost.build import build_site
-from shelfpost.render.feeds import post_url
-from shelfpost.render.meta import og_locale, reading_minutes
-from shelfpost.render.site import PACKAGE_TEMPLATES, SHARE_CARD
+from shelfpost.site.build import build_site
+from shelfpost.site.docs import PACKAGE_TEMPLATES, SHARE_CARD
+from shelfpost.site.feeds import post_url
+from shelfpost.site.meta import og_locale, reading_minutes
 from test_a11y import Host, StaticHost, node_tools, open_search_results
 from test_browser import ARGS, CHROMIUM, block_outside
 from test_build import NOW, article

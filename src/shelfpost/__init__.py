@@ -1,8 +1,9 @@
 """shelfpost: run a library's social-media program from a Git repository."""
 
-from .loader import load_library
-from .model import Library, Page, Post
-from .problems import Problem, ShelfpostError
+from shelfpost.errors import ShelfpostError
+from shelfpost.library.loader import load_library
+from shelfpost.library.model import Library, Page, Post
+from shelfpost.library.problems import Problem
+from shelfpost.version import __version__
 
-__all__ = ["Library", "Page", "Post", "Problem", "ShelfpostError", "load_library"]
-__version__ = "0.1.0"
+__all__ = ["__version__", "Library", "Page", "Post", "Problem", "ShelfpostError", "load_library"]

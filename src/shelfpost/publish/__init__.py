@@ -1,7 +1,7 @@
 """Syndication: posts to Mastodon, Bluesky and manual channels, exactly once."""
 
-from .base import ChannelAdapter, Failure, Item, PlatformError, Sent
-from .run import Outcome, Run, Settings, publish
+from shelfpost.publish.channel import ChannelAdapter, Failure, Item, PlatformError, Sent
+from shelfpost.publish.run import Outcome, Run, Settings, publish
 
 __all__ = [
     "ChannelAdapter",

@@ -28,10 +28,19 @@ from urllib.parse import quote
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from ..channeltext import measure, render_text
-from ..model import Channel, Library, Post
-from ..records import ChannelRecord, PostRecord, load_record, save_record
-from .base import ChannelAdapter, Failure, Image, Item, PlatformError, Sent, idempotency_key, tid
+from shelfpost.library.channeltext import measure, render_text
+from shelfpost.library.model import Channel, Library, Post
+from shelfpost.library.records import ChannelRecord, PostRecord, load_record, save_record
+from shelfpost.publish.channel import (
+    ChannelAdapter,
+    Failure,
+    Image,
+    Item,
+    PlatformError,
+    Sent,
+    idempotency_key,
+    tid,
+)
 
 AdapterFactory = Callable[[Channel], ChannelAdapter]
 

@@ -1,0 +1,5 @@
+"""``python -m shelfpost``: the same as the ``shelfpost`` command."""
+
+from shelfpost.cli import main
+
+main()

@@ -1,0 +1,72 @@
+"""Status and calendar screens for the terminal, with rich (tables and colour).
+
+These build renderables from the same objects the JSON is made of; the CLI
+decides where to print them.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from shelfpost.reports.status import MARKS, WARNING_TITLES, CalendarView, Status
+
+MARK_STYLE = {"met": "green", "on-track": "yellow", "behind": "bold red", "no-data": "dim"}
+STATE_STYLE = {
+    "published": "green",
+    "scheduled": "cyan",
+    "drafted": "yellow",
+    "planned": "blue",
+    "missed": "bold red",
+}
+
+
+def _number(value: float | None, target: float) -> str:
+    if value is None:
+        return "no data"
+    if isinstance(target, float) and target < 1 and not float(target).is_integer():
+        return f"{value:.0%}"
+    return f"{value:g}"
+
+
+def status_screen(status: Status) -> RenderableType:
+    table = Table(title=f"On plan for {status.month}? (as of {status.today})", title_justify="left")
+    table.add_column("", width=1)
+    table.add_column("target")
+    table.add_column("actual", justify="right")
+    table.add_column("goal", justify="right")
+    table.add_column("note")
+    for row in status.targets:
+        goal = f"{row.target:.0%}" if row.key in ("reply_rate", "satisfaction") else f"{row.target:g}"
+        actual = "no data" if row.actual is None else f"{row.actual:g}"
+        table.add_row(Text(MARKS[row.mark], style=MARK_STYLE[row.mark]), row.label, actual, goal, row.note)
+    parts: list[RenderableType] = [table]
+    for key, title in WARNING_TITLES.items():
+        items = status.warnings.get(key, [])
+        if not items:
+            continue
+        parts.append(Text(f"\n{title} ({len(items)})", style="bold"))
+        parts.extend(Text(f"  • {item}") for item in items)
+    verdict = "on plan" if status.on_plan else "not on plan: see the marks and warnings above"
+    parts.append(Text(f"\n{status.month}: {verdict}", style="green" if status.on_plan else "red"))
+    return Group(*parts)
+
+
+def calendar_screen(view: CalendarView) -> RenderableType:
+    table = Table(title=f"Content calendar {view.month}", title_justify="left")
+    for column in ("date", "type", "topic", "owner", "state", "post"):
+        table.add_column(column)
+    for s in view.slots:
+        table.add_row(
+            s.date, s.type, s.topic, s.owner, Text(s.state, style=STATE_STYLE[s.state]), s.post or ""
+        )
+    parts: list[RenderableType] = [table]
+    if view.unplanned:
+        parts.append(Text(f"\nLive posts not in the calendar ({len(view.unplanned)})", style="bold"))
+        parts.extend(Text(f"  • {p['date']} {p['title']} ({p['path']})") for p in view.unplanned)
+    counts: dict[str, int] = {}
+    for s in view.slots:
+        counts[s.state] = counts.get(s.state, 0) + 1
+    parts.append(Text("\n" + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no slots"))
+    return Group(*parts)

@@ -1,0 +1,186 @@
+"""A cache of the per-file phase of loading, keyed by each file's content.
+
+Reading, parsing, validating and scanning one post or page depends only on its
+bytes, its path, ``shelfpost.yml`` and shelfpost's own code. So the result (the
+:class:`~shelfpost.library.model.Post` or :class:`~shelfpost.library.model.Page`, or ``None``, and
+the file's problems) is kept in ``.shelfpost/cache/files-NN.pickle`` under the
+file's path, with ``sha256(salt, path, bytes)``; the salt is a hash of shelfpost's
+version and source files (their sizes and modification times) and of
+``shelfpost.yml``'s bytes. A file whose bytes changed misses and is read again; a
+changed config or shelfpost misses everywhere. Cross-file checks always run in full.
+
+The file is a pickle, and a pickle can run code when it is loaded. A repository is
+not trusted (a pull request can add any file, ``.shelfpost/`` included), so the
+cache is signed with HMAC-SHA256 under a secret kept outside the repository
+(``cache-key`` in the state folder, mode 600, made on first use); a file whose
+signature does not match is ignored, never unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from shelfpost.library.atomic import write_atomically
+from shelfpost.library.model import frozen_mapping
+from shelfpost.version import __version__
+
+CACHE_DIR = ".shelfpost/cache"
+KEY_FILE = "cache-key"
+_SIG = 32  # bytes of HMAC-SHA256
+
+
+# The model's frozen mappings pickle through model.frozen_mapping (registered there);
+# the name stays importable here for caches written before it moved.
+_make_proxy = frozen_mapping
+
+
+def code_fingerprint() -> str:
+    """shelfpost's version and the size and mtime of each of its source files."""
+    here = Path(__file__).resolve().parent.parent  # the whole shelfpost package
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(here.rglob("*.py")):
+        st = path.stat()
+        h.update(f"{path.relative_to(here).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+def _secret(state_dir: Path) -> bytes:
+    path = state_dir / KEY_FILE
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    state_dir.mkdir(parents=True, exist_ok=True)
+    data = secrets.token_bytes(32)
+    fd, tmp = tempfile.mkstemp(prefix=".secret.", dir=state_dir)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return data
+
+
+SHARDS = 64
+
+
+class FileCache:
+    """Per-file results of one library, read at the start of a load and saved at its end.
+
+    Entries are spread over :data:`SHARDS` files by a hash of the file's path, so
+    saving after one edit rewrites one small shard, not the whole cache.
+    """
+
+    def __init__(self, root: Path, state_dir: Path) -> None:
+        self.folder = root / CACHE_DIR
+        self._secret = _secret(state_dir)
+        try:
+            config = (root / "shelfpost.yml").read_bytes()
+        except OSError:
+            config = b""
+        self._salt = hashlib.sha256(
+            f"{code_fingerprint()}\0".encode() + hashlib.sha256(config).digest()
+        ).digest()
+        self._shards: dict[int, dict[str, tuple[str, Any]]] = {}
+        self._changed: set[int] = set()
+        self._seen: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    def _shard_of(self, rel: str) -> int:
+        return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).digest()[0] % SHARDS
+
+    def _file(self, shard: int) -> Path:
+        return self.folder / f"files-{shard:02d}.pickle"
+
+    def _load(self, shard: int) -> dict[str, tuple[str, Any]]:
+        found = self._shards.get(shard)
+        if found is None:
+            found = self._shards[shard] = self._read(self._file(shard))
+        return found
+
+    def _read(self, path: Path) -> dict[str, tuple[str, Any]]:
+        try:
+            blob = path.read_bytes()
+        except OSError:
+            return {}
+        sig, payload = blob[:_SIG], blob[_SIG:]
+        if not hmac.compare_digest(sig, hmac.new(self._secret, payload, hashlib.sha256).digest()):
+            return {}  # not ours (or damaged): never unpickle it
+        try:
+            data = pickle.loads(payload)  # noqa: S301 (signed by us, see the module's docstring)
+        except Exception:  # noqa: BLE001 (an old or damaged cache is just a cold cache)
+            return {}
+        if not isinstance(data, dict) or data.get("salt") != self._salt:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def key(self, rel: str, raw: bytes) -> str:
+        return hashlib.sha256(self._salt + rel.encode("utf-8", "surrogateescape") + b"\0" + raw).hexdigest()
+
+    def get(self, rel: str, key: str) -> Any | None:
+        """The cached result for ``rel`` when its bytes still give ``key``, else ``None``."""
+        self._seen.add(rel)
+        found = self._load(self._shard_of(rel)).get(rel)
+        if found is None or found[0] != key:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return found[1]
+
+    def derived(self, rel: str, name: str, key: str) -> Any | None:
+        """A value computed from ``rel`` and other inputs (hashed into ``key``), if cached.
+
+        Kept beside the file's own entry and dropped with it; not counted as a hit or miss.
+        """
+        slot = f"{rel}\0{name}"
+        self._seen.add(slot)
+        found = self._load(self._shard_of(rel)).get(slot)
+        return found[1] if found is not None and found[0] == key else None
+
+    def put_derived(self, rel: str, name: str, key: str, value: Any) -> None:
+        slot = f"{rel}\0{name}"
+        self._seen.add(slot)
+        shard = self._shard_of(rel)
+        self._load(shard)[slot] = (key, value)
+        self._changed.add(shard)
+
+    def put(self, rel: str, key: str, value: Any) -> None:
+        shard = self._shard_of(rel)
+        self._load(shard)[rel] = (key, value)
+        self._changed.add(shard)
+
+    def save(self) -> None:
+        """Rewrite the shards that changed, dropping files this load did not see."""
+        for shard in range(SHARDS):  # shards none of whose files were seen (deleted files)
+            if shard not in self._shards and self._file(shard).is_file():
+                self._load(shard)
+        for shard, entries in self._shards.items():
+            gone = [rel for rel in entries if rel not in self._seen]
+            for rel in gone:
+                del entries[rel]
+            if gone:
+                self._changed.add(shard)
+        for shard in sorted(self._changed):
+            self._write(self._file(shard), self._shards[shard])
+        self._changed.clear()
+
+    def _write(self, path: Path, entries: dict[str, tuple[str, Any]]) -> None:
+        payload = pickle.dumps({"salt": self._salt, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+        sig = hmac.new(self._secret, payload, hashlib.sha256).digest()
+        with contextlib.suppress(OSError):  # a read-only checkout or a full disk: no cache, same answers
+            write_atomically(path, sig + payload)

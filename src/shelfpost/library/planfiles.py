@@ -1,0 +1,301 @@
+"""Read the plan as code: ``calendar/``, ``partners/`` and ``plan/`` files.
+
+Each file is validated by its schema in :mod:`shelfpost.library.fileschemas`; a file with
+problems is reported and its valid parts are kept where that is safe (a bad slot
+does not drop the month's other slots).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from shelfpost.library.fileschemas import (
+    BudgetFile,
+    CalendarFile,
+    ChannelsFile,
+    PartnerFile,
+    RisksFile,
+    StrategyFile,
+    TargetsFile,
+    TeamFile,
+)
+from shelfpost.library.model import (
+    Budget,
+    BudgetLine,
+    Channel,
+    Member,
+    Partner,
+    Plan,
+    Risk,
+    Slot,
+    Spend,
+    StrategyChange,
+    Targets,
+)
+from shelfpost.library.schema import Context, Reporter, Validated, did_you_mean
+from shelfpost.library.yamlnodes import Pos
+
+CALENDAR_DIR = "calendar"
+PARTNERS_DIR = "partners"
+PLAN_DIR = "plan"
+MONTH_FILE_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})\.yml$")
+PLAN_FILES = ("targets", "channels", "risks", "budget", "strategy", "team")
+
+
+def _read(root: Path, rel: str, rep: Reporter) -> Any:
+    from shelfpost.library.loader import read_yaml
+
+    path = root / rel
+    if path.is_symlink():
+        rep.error(Pos(1, 1), "is a symbolic link: shelfpost reads only regular files", "symlink")
+        return False
+    return read_yaml(path, rel, rep)
+
+
+def _items(data: Validated | None, key: str) -> list[Validated]:
+    """The complete entries of a list-of-mappings field (incomplete ones were reported)."""
+    if data is None:
+        return []
+    return [v for v in data.get(key) or () if isinstance(v, Validated) and v.complete]
+
+
+def load_calendar(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> list[Slot]:
+    slots: list[Slot] = []
+    folder = root / CALENDAR_DIR
+    if not folder.is_dir():
+        return slots
+    for path in sorted(folder.glob("*.yml")):
+        rel = f"{CALENDAR_DIR}/{path.name}"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        name = MONTH_FILE_RE.match(path.name)
+        month: tuple[int, int] | None = None
+        if name:
+            try:
+                month = (int(name["year"]), int(name["month"]))
+                date(month[0], month[1], 1)
+            except ValueError:
+                month = None
+        if month is None:
+            rep.error(
+                Pos(1, 1),
+                "calendar files are named YYYY-MM.yml (e.g. 2026-12.yml): rename the file",
+                "calendar-name",
+            )
+            continue
+        node = _read(root, rel, rep)
+        if node is False:
+            continue
+        data = CalendarFile.validate(node, ctx, rep, label=rel)
+        for entry in _items(data, "slots"):
+            day: date = entry["date"]
+            if (day.year, day.month) != month:
+                rep.error(
+                    entry.mark("date"),
+                    f"date: {day} is not in {month[0]}-{month[1]:02d}, the "
+                    f"month of this file: move the slot to calendar/{day:%Y-%m}.yml",
+                    "calendar-month",
+                )
+                continue
+            slots.append(
+                Slot(
+                    rel,
+                    entry.pos,
+                    day,
+                    entry["type"],
+                    entry["topic"],
+                    entry["owner"],
+                    entry["channels"],
+                    entry["post"],
+                    entry["original"],
+                    MappingProxyType(dict(entry.marks)),
+                )
+            )
+    return slots
+
+
+def load_partners(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> dict[str, Partner]:
+    from shelfpost.library.loader import slug_problem
+
+    partners: dict[str, Partner] = {}
+    folder = root / PARTNERS_DIR
+    if not folder.is_dir():
+        return partners
+    for path in sorted(folder.glob("*.yml")):
+        rel = f"{PARTNERS_DIR}/{path.name}"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        pid = path.stem
+        problem = slug_problem(pid)
+        if problem or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", pid):
+            rep.error(
+                Pos(1, 1),
+                f"the partner id is the file name and must be lower-case letters, "
+                f"digits, - and _ ({problem or pid!r})",
+                "partner-id",
+            )
+            continue
+        node = _read(root, rel, rep)
+        if node is False:
+            continue
+        data = PartnerFile.validate(node, ctx, rep, label=rel)
+        if data is None or not data.complete:
+            continue
+        contact = data["contact"]
+        if data["next_meeting"] and data["next_meeting"] < data["last_contact"]:
+            rep.error(
+                data.mark("next_meeting"),
+                "next_meeting is before last_contact: update one of them",
+                "partner-dates",
+            )
+            continue
+        partners[pid] = Partner(
+            id=pid,
+            path=rel,
+            name=data["name"],
+            kind=data["kind"],
+            status=data["status"],
+            since=data["since"],
+            contact_role=contact["role"],
+            contact_channel=contact["channel"],
+            last_contact=data["last_contact"],
+            cadence_days=data["cadence_days"],
+            url=data["url"],
+            activities=data["activities"],
+            next_meeting=data["next_meeting"],
+            public=data["public"],
+        )
+    return partners
+
+
+def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
+    present = frozenset(n for n in PLAN_FILES if (root / PLAN_DIR / f"{n}.yml").is_file())
+
+    def validated(name: str, schema: type[Any]) -> Validated | None:
+        if name not in present:
+            return None
+        rel = f"{PLAN_DIR}/{name}.yml"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        node = _read(root, rel, rep)
+        if node is False:
+            return None
+        return schema.validate(node, ctx, rep, label=rel)  # type: ignore[no-any-return]
+
+    targets = Targets()
+    data = validated("targets", TargetsFile)
+    if data is not None and data.complete:
+        targets = Targets(**data.values)
+
+    channels: dict[str, Channel] = {}
+    data = validated("channels", ChannelsFile)
+    if data is not None:
+        for cid, entry in (data.get("channels") or {}).items():
+            if not isinstance(entry, Validated) or not entry.complete:
+                continue
+            readiness = dict(entry["readiness"].values) if entry["readiness"] else {}
+            channels[cid] = Channel(
+                cid,
+                entry["kind"],
+                entry["name"],
+                entry["handle"],
+                entry["profile_url"],
+                entry["instance"],
+                MappingProxyType(dict(entry["credentials"])),
+                MappingProxyType(readiness),
+                max_characters=entry["max_characters"],
+                url_length=entry["url_length"],
+                service=entry["service"],
+                repo=entry["repo"],
+            )
+
+    risks: list[Risk] = []
+    data = validated("risks", RisksFile)
+    rep = reporters.get(f"{PLAN_DIR}/risks.yml")
+    seen: set[str] = set()
+    for entry in _items(data, "risks"):
+        if entry["id"] in seen and rep is not None:
+            rep.error(entry.mark("id"), f"id: {entry['id']!r} is used by another risk", "risk-id")
+            continue
+        seen.add(entry["id"])
+        if entry["window_end"] < entry["window_start"] and rep is not None:
+            rep.error(entry.mark("window_end"), "window_end is before window_start", "risk-window")
+            continue
+        risks.append(
+            Risk(
+                entry["id"],
+                entry.pos,
+                entry["title"],
+                entry["impact"],
+                entry["likelihood"],
+                entry["owner"],
+                entry["response"],
+                entry["window_start"],
+                entry["window_end"],
+                entry["review_every_days"],
+                entry["last_review"],
+                entry["status"],
+                MappingProxyType(dict(entry.marks)),
+            )
+        )
+
+    budget = None
+    data = validated("budget", BudgetFile)
+    if data is not None and data.get("lines") is not None and "start" in data.values and "end" in data.values:
+        rep = reporters[f"{PLAN_DIR}/budget.yml"]
+        lines = {
+            lid: BudgetLine(lid, v["label"], v["amount"])
+            for lid, v in data["lines"].items()
+            if isinstance(v, Validated) and v.complete
+        }
+        spending = []
+        for entry in _items(data, "spending"):
+            if entry["line"] not in lines:
+                rep.error(
+                    entry.mark("line"),
+                    f"line: {entry['line']!r} is not a budget line"
+                    f"{did_you_mean(entry['line'], lines)} (lines: {', '.join(lines)})",
+                    "budget-line",
+                )
+                continue
+            spending.append(Spend(entry["date"], entry["line"], entry["amount"], entry["note"]))
+        if data["end"] <= data["start"]:
+            rep.error(data.mark("end"), "end must be after start", "budget-period")
+        elif data.get("currency"):
+            budget = Budget(
+                data["currency"], data["start"], data["end"], MappingProxyType(lines), tuple(spending)
+            )
+
+    strategy: list[StrategyChange] = []
+    data = validated("strategy", StrategyFile)
+    for entry in _items(data, "changes"):
+        strategy.append(
+            StrategyChange(
+                entry["date"],
+                entry["change"],
+                entry["evidence"],
+                entry["owner"],
+                entry["verdict"],
+                entry["verdict_note"],
+                entry.pos,
+                MappingProxyType(dict(entry.marks)),
+            )
+        )
+
+    team: dict[str, Member] = {}
+    data = validated("team", TeamFile)
+    if data is not None:
+        for mid, entry in (data.get("members") or {}).items():
+            if isinstance(entry, Validated) and entry.complete:
+                team[mid] = Member(mid, entry["name"], entry["github"], entry["roles"])
+
+    return Plan(
+        targets,
+        MappingProxyType(channels),
+        tuple(risks),
+        budget,
+        tuple(strategy),
+        MappingProxyType(team),
+        present,
+    )

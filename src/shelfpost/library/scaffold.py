@@ -1,0 +1,184 @@
+"""New posts: skeletons for `shelfpost new`, and the README's "new post" links.
+
+- :func:`new_post` renders ``templates/new/<type>.md.j2`` (the library's own under
+  ``templates/new/`` first, then shelfpost's) into a post that passes ``shelfpost check``
+  (``shelfpost new``). New posts start as drafts: nothing goes out until an editor
+  removes ``draft: true`` and a reviewer approves.
+- :func:`readme_links` renders the same skeletons into GitHub "new file" links, so an
+  editor can start a post from the README in the browser.
+
+Pure functions of the snapshot; the CLI reads the clock and writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import yaml
+from jinja2 import Environment, StrictUndefined
+
+from shelfpost.library.model import Library, PostType
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "new"
+LIBRARY_TEMPLATES = "templates/new"
+README_MARKERS = re.compile(r"(<!-- newpost:start -->\n).*?(<!-- newpost:end -->)", re.DOTALL)
+
+
+def slugify(title: str) -> str:
+    """A slug from a title: letters and digits of any script, lower case, single hyphens."""
+    text = unicodedata.normalize("NFC", title).lower()
+    text = "".join(ch if ch.isalnum() else "-" for ch in text)
+    return re.sub(r"-{2,}", "-", text).strip("-")[:60].strip("-") or "post"
+
+
+def yaml_scalar(value: str) -> str:
+    """``value`` as a YAML scalar: plain when it reads back the same, else double-quoted."""
+    if value and value == value.strip() and "\n" not in value:
+        try:
+            if yaml.safe_load(f"k: {value}\n") == {"k": value}:
+                return value
+        except yaml.YAMLError:
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _env() -> Environment:
+    env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)  # noqa: S701 (YAML and Markdown, not HTML)
+    env.filters["yaml"] = yaml_scalar
+    return env
+
+
+def template_source(root: Path, ptype: PostType) -> str:
+    """The skeleton for a type: the library's ``templates/new/<type>.md.j2`` first."""
+    names = [f"{ptype.id}.md.j2", "event.md.j2" if ptype.events else "post.md.j2"]
+    for folder in (root / LIBRARY_TEMPLATES, PACKAGE_TEMPLATES):
+        for name in names:
+            path = folder / name
+            if path.is_file() and not path.is_symlink():
+                return path.read_text(encoding="utf-8")
+    raise FileNotFoundError(f"no template for type {ptype.id} in {LIBRARY_TEMPLATES}/ or shelfpost's")
+
+
+@dataclass(frozen=True)
+class NewPost:
+    path: str  # relative to the library root
+    text: str
+
+
+def render_skeleton(
+    source: str,
+    ptype: PostType,
+    *,
+    title: str,
+    publish_at: str,
+    author: str,
+    summary: str,
+    event_start: str,
+    event_end: str,
+    channels: list[str],
+) -> str:
+    return (
+        _env()
+        .from_string(source)
+        .render(
+            title=title,
+            type=ptype.id,
+            type_label=ptype.label,
+            publish_at=publish_at,
+            author=author,
+            summary=summary,
+            event_start=event_start,
+            event_end=event_end,
+            channels=channels,
+        )
+    )
+
+
+def social_channels(library: Library) -> list[str]:
+    return [cid for cid, c in library.plan.channels.items() if c.social and c.kind != "manual"]
+
+
+def new_post(
+    library: Library,
+    type_id: str,
+    title: str,
+    publish_at: datetime,
+    *,
+    slug: str | None = None,
+    author: str | None = None,
+) -> NewPost:
+    """A draft post of ``type_id`` at ``publish_at`` (aware), ready for ``check``."""
+    config = library.config
+    if config is None:
+        raise ValueError("shelfpost.yml has errors: run `shelfpost check`")
+    ptype = config.types.get(type_id)
+    if ptype is None:
+        raise ValueError(f"type {type_id!r} is not in shelfpost.yml (types: {', '.join(config.types)})")
+    if not title.strip():
+        raise ValueError("the title is empty")
+    if author is None:
+        author = next(iter(library.authors), "")
+    if author not in library.authors:
+        known = ", ".join(library.authors) or "none: add one to content/authors.yml"
+        raise ValueError(f"author {author!r} is not in content/authors.yml (known: {known})")
+    local = publish_at.astimezone(config.timezone)
+    slug = slug or slugify(title)
+    start = (local + timedelta(days=7)).replace(hour=14, minute=0)
+    text = render_skeleton(
+        template_source(library.root, ptype),
+        ptype,
+        title=title.strip(),
+        publish_at=f"{local:%Y-%m-%d %H:%M}",
+        author=author,
+        summary="（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）",
+        event_start=f"{start:%Y-%m-%d %H:%M}",
+        event_end=f"{start + timedelta(hours=2):%Y-%m-%d %H:%M}",
+        channels=social_channels(library),
+    )
+    return NewPost(f"content/posts/{local:%Y}/{local:%Y-%m-%d}-{slug}.md", text)
+
+
+# --- README: write a post in your browser --------------------------------------------------
+
+
+def new_file_url(path: str, value: str, branch: str = "main") -> str:
+    """A link to GitHub's new-file editor with the file name and content filled in.
+
+    Relative (``../../new/...``): on GitHub the README is shown under
+    ``/OWNER/NAME/blob/main/``, so the link works in any fork or copy of the repository.
+    """
+    return f"../../new/{quote(branch)}?" + urlencode({"filename": path, "value": value}, quote_via=quote)
+
+
+def readme_links(library: Library, branch: str = "main") -> str:
+    """The Markdown table of new-post links, one per type, from the same skeletons."""
+    config = library.config
+    if config is None:
+        raise ValueError("shelfpost.yml has errors: run `shelfpost check`")
+    rows = ["| type | start a post in the browser |", "|---|---|"]
+    for ptype in config.types.values():
+        value = render_skeleton(
+            template_source(library.root, ptype),
+            ptype,
+            title="（標題 Title）",
+            publish_at="YYYY-MM-DD HH:MM",
+            author="your-author-id",
+            summary="（一兩句摘要 One or two sentences.）",
+            event_start="YYYY-MM-DD HH:MM",
+            event_end="YYYY-MM-DD HH:MM",
+            channels=social_channels(library),
+        )
+        url = new_file_url("content/posts/YYYY/YYYY-MM-DD-slug.md", value, branch)
+        rows.append(f"| {ptype.label} (`{ptype.id}`) | [new {ptype.id} post]({url}) |")
+    return "\n".join(rows) + "\n"
+
+
+def render_readme(text: str, library: Library) -> str:
+    """README text with the links between ``<!-- newpost:start -->`` and ``<!-- newpost:end -->``."""
+    return README_MARKERS.sub(lambda m: m.group(1) + readme_links(library) + m.group(2), text)

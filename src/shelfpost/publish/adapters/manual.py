@@ -1,0 +1,122 @@
+"""Manual channels: platforms without an open API (Facebook, Instagram, WeChat...).
+
+A person posts there by hand. The run opens one GitHub issue per post per
+channel with the copy-ready text, the image and its alt text; the channel counts
+as reached when someone closes the issue. The issue body carries a hidden marker
+with the idempotency key, so an unknown outcome is reconciled by finding the
+issue, never by opening a second one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from github3 import exceptions as gh_exc
+
+from shelfpost.library.model import Channel
+from shelfpost.publish.channel import Failure, Item, PlatformError, Sent
+
+LABEL = "shelfpost-manual"
+PENDING = {"pending": "open issue"}
+
+
+def marker(key: str) -> str:
+    return f"<!-- shelfpost:key={key} -->"
+
+
+def issue_body(item: Item) -> str:
+    lines = [
+        marker(item.key),
+        f"Please publish this post on **{item.channel.name}** by hand, then close this issue.",
+        "",
+        "Copy this text:",
+        "",
+        "```text",
+        item.text.replace("```", "'''"),
+        "```",
+        "",
+    ]
+    for url, image in zip(item.image_urls, item.images, strict=False):
+        lines += [f"Image: {url}", f"Alt text (add it as the image description): {image.alt}", ""]
+    lines += [
+        f"The post on the site: {item.url}",
+        "",
+        "_Opened by `shelfpost publish`. Closing the issue marks the channel as reached._",
+    ]
+    return "\n".join(lines)
+
+
+class ManualAdapter:
+    """Copy-ready GitHub issues, through github3.py (a repository object is passed in)."""
+
+    def __init__(self, channel: Channel, repository: Any) -> None:
+        self.channel = channel
+        self.repo = repository
+
+    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except gh_exc.AuthenticationFailed as exc:
+            raise PlatformError(Failure.PERMANENT, f"{what}: GitHub refused the token (401)") from exc
+        except gh_exc.ForbiddenError as exc:
+            raise PlatformError(
+                Failure.PERMANENT,
+                f"{what}: the token lacks the permission issues: write "
+                "(in the workflow: permissions: issues: write)",
+            ) from exc
+        except gh_exc.NotFoundError as exc:
+            raise PlatformError(Failure.PERMANENT, f"{what}: not found (404)") from exc
+        except gh_exc.ServerError as exc:
+            raise PlatformError(Failure.UNKNOWN, f"{what}: GitHub answered {exc.code}") from exc
+        except gh_exc.ConnectionError as exc:
+            raise PlatformError(Failure.UNKNOWN, f"{what}: no answer from GitHub") from exc
+
+    def _sent(self, issue: Any) -> Sent:
+        return Sent(str(issue.number), issue.html_url, dict(PENDING) if issue.state == "open" else {})
+
+    def post(self, item: Item) -> Sent:
+        issue = self._call(
+            "open issue",
+            self.repo.create_issue,
+            f"[{self.channel.name}] {item.post.title}",
+            body=issue_body(item),
+            labels=[LABEL],
+        )
+        if issue is None:
+            raise PlatformError(Failure.UNKNOWN, "open issue: GitHub answered without an issue")
+        return self._sent(issue)
+
+    def find(self, item: Item, remote_id: str | None) -> Sent | None:
+        if remote_id:
+            try:
+                return self._sent(self._call("look up issue", self.repo.issue, int(remote_id)))
+            except PlatformError as exc:
+                if "404" not in exc.message:
+                    raise
+        for issue in self._call("list issues", self.repo.issues, state="all", labels=LABEL):
+            if marker(item.key) in (issue.body or ""):
+                return self._sent(issue)
+        return None
+
+    def delete(self, remote_id: str) -> None:
+        issue = self._call("look up issue", self.repo.issue, int(remote_id))
+        self._call(
+            "comment",
+            issue.create_comment,
+            f"This post was **withdrawn**: please delete it on {self.channel.name}, then close this issue.",
+        )
+        if issue.state != "open":
+            self._call("reopen issue", issue.reopen)
+
+    def edit(self, item: Item, remote_id: str) -> Sent | None:
+        issue = self._call("look up issue", self.repo.issue, int(remote_id))
+        self._call("edit issue", issue.edit, body=issue_body(item))
+        if issue.state != "open":
+            self._call(
+                "comment",
+                issue.create_comment,
+                f"The post changed after it went out: please update it on {self.channel.name} "
+                "(the new text is above), then close this issue.",
+            )
+            self._call("reopen issue", issue.reopen)
+        return Sent(str(issue.number), issue.html_url)

@@ -1,0 +1,257 @@
+"""Are we on plan this month? Pure functions of the snapshot, a month and ``now``.
+
+`shelfpost status` and `shelfpost calendar` format what these return; the JSON
+and the screen come from the same objects, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shelfpost.library.dates import Month, local_day, slot_state, today
+from shelfpost.library.model import Library
+
+MARKS = {"met": "✓", "on-track": "…", "behind": "✗", "no-data": "–"}
+BUDGET_TOLERANCE = 0.10  # a line may run this far ahead of the period's pace before a warning
+
+
+@dataclass(frozen=True)
+class SlotView:
+    date: str
+    type: str
+    topic: str
+    owner: str
+    state: str
+    post: str | None
+    channels: list[str]
+    where: str  # path:line of the slot
+
+
+@dataclass(frozen=True)
+class CalendarView:
+    month: str
+    slots: list[SlotView]
+    unplanned: list[dict[str, str]]  # live posts of the month that no slot claims
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def calendar_view(library: Library, month: Month, now: datetime) -> CalendarView:
+    posts = {p.slug: p for p in library.posts}
+    day = today(library, now)
+    slots = sorted((s for s in library.calendar if s.date in month), key=lambda s: (s.date, s.pos))
+    views = [
+        SlotView(
+            str(s.date),
+            s.type,
+            s.topic,
+            s.owner,
+            slot_state(s, posts, now, day),
+            s.post,
+            list(s.channels),
+            f"{s.path}:{s.pos.line}",
+        )
+        for s in slots
+    ]
+    claimed = {s.post for s in library.calendar if s.post}
+    unplanned = [
+        {"date": str(local_day(library, p.publish_at)), "slug": p.slug, "title": p.title, "path": p.path}
+        for p in sorted(library.posts, key=lambda p: p.publish_at)
+        if p.is_live(now) and local_day(library, p.publish_at) in month and p.slug not in claimed
+    ]
+    return CalendarView(str(month), views, unplanned)
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    key: str
+    label: str
+    actual: float | None
+    target: float
+    mark: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    month: str
+    today: str
+    targets: list[TargetRow]
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for row in data["targets"]:
+            row["symbol"] = MARKS[row["mark"]]
+        return data
+
+    @property
+    def on_plan(self) -> bool:
+        return all(r.mark in ("met", "on-track", "no-data") for r in self.targets) and not any(
+            self.warnings.values()
+        )
+
+
+WARNING_TITLES = {
+    "calendar_gaps": "Calendar gaps",
+    "missed_slots": "Missed slots",
+    "partners_overdue": "Partners without contact for longer than their cadence",
+    "risks_overdue": "Risks whose review is overdue",
+    "budget": "Budget lines over their pace or over 100%",
+    "channels_not_ready": "Channels not ready",
+    "strategy": "Strategy changes",
+    "publish_runs": "Scheduled publishing",
+}
+
+
+def _count_mark(actual: int, target: float, upcoming: int, month: Month, day: date) -> tuple[str, str]:
+    if actual >= target:
+        return "met", ""
+    if day <= month.last and actual + upcoming >= target:
+        return "on-track", f"{upcoming} more scheduled this month"
+    if day <= month.last:
+        return "behind", f"{upcoming} more scheduled; {int(target - actual - upcoming)} still to plan"
+    return "behind", "the month is over"
+
+
+def status(library: Library, month: Month, now: datetime, publish_runs: str | None = None) -> Status:
+    """Every target against this month's actuals, and every warning the plan asks for.
+
+    ``publish_runs`` is the caller's warning about a late publish run (read from
+    ``data/runs/`` by :mod:`shelfpost.library.runs`), shown with the others.
+    """
+    plan = library.plan
+    t = plan.targets
+    day = today(library, now)
+    in_month = [p for p in library.posts if not p.draft and local_day(library, p.publish_at) in month]
+    live = [p for p in in_month if p.is_live(now)]
+    upcoming = [p for p in in_month if not p.is_live(now)]
+    originals = [p for p in live if p.original]
+    originals_up = [p for p in upcoming if p.original]
+    social = [c for c in plan.channels.values() if c.social]
+    ready = [c for c in social if c.ready]
+    active = [p for p in library.partners.values() if p.status == "active"]
+    changes = [c for c in plan.strategy if c.date in month]
+
+    rows = []
+    mark, note = _count_mark(len(live), t.posts_per_month, len(upcoming), month, day)
+    rows.append(TargetRow("posts", "Posts published", len(live), t.posts_per_month, mark, note))
+    mark, note = _count_mark(len(originals), t.originals_per_month, len(originals_up), month, day)
+    rows.append(TargetRow("originals", "Original posts", len(originals), t.originals_per_month, mark, note))
+    rows.append(
+        TargetRow(
+            "reply_rate",
+            "Reply rate",
+            None,
+            t.reply_rate,
+            "no-data",
+            "no interaction records yet (the interactions issue adds them)",
+        )
+    )
+    rows.append(
+        TargetRow(
+            "satisfaction",
+            "Satisfaction change",
+            None,
+            t.satisfaction_change,
+            "no-data",
+            "no survey scores yet",
+        )
+    )
+    strategy_mark = (
+        "met"
+        if len(changes) >= t.strategy_changes_per_month
+        else ("behind" if day > month.last or day >= month.first else "on-track")
+    )
+    rows.append(
+        TargetRow(
+            "strategy_changes", "Strategy changes", len(changes), t.strategy_changes_per_month, strategy_mark
+        )
+    )
+    rows.append(
+        TargetRow(
+            "active_partners",
+            "Active partners",
+            len(active),
+            t.active_partners,
+            "met" if len(active) >= t.active_partners else "behind",
+        )
+    )
+    rows.append(
+        TargetRow(
+            "ready_channels",
+            "Ready social channels",
+            len(ready),
+            t.ready_channels,
+            "met" if len(ready) >= t.ready_channels else "behind",
+            ", ".join(c.id for c in ready),
+        )
+    )
+
+    warnings: dict[str, list[str]] = {k: [] for k in WARNING_TITLES}
+    cal = calendar_view(library, month, now)
+    planned = len(cal.slots)
+    planned_originals = sum(1 for s in library.calendar if s.date in month and s.original)
+    if planned < t.posts_per_month:
+        warnings["calendar_gaps"].append(
+            f"{month} has {planned} slot(s) for a target of {t.posts_per_month} posts: plan "
+            f"{t.posts_per_month - planned} more"
+        )
+    if planned_originals < t.originals_per_month:
+        warnings["calendar_gaps"].append(
+            f"{month} plans {planned_originals} original post(s) for a target of {t.originals_per_month}"
+        )
+    start = month.first - timedelta(days=month.first.weekday())
+    while start <= month.last:
+        week = [start + timedelta(days=i) for i in range(7)]
+        # A week belongs to the month that holds its Thursday (as ISO weeks do), so
+        # the one or two days at a month's edge are not reported as a gap.
+        if week[3] in month and not any(s.date in week for s in library.calendar):
+            warnings["calendar_gaps"].append(f"no slot in the week of {week[0]} to {week[-1]}")
+        start += timedelta(days=7)
+    for s in cal.slots:
+        if s.state == "missed":
+            what = f"post {s.post} is not live" if s.post else "no post was written"
+            warnings["missed_slots"].append(f"{s.date} {s.type}: {s.topic} ({s.owner}; {what}) at {s.where}")
+    for p in sorted(library.partners.values(), key=lambda p: p.id):
+        if p.status in ("active", "prospect") and (day - p.last_contact).days > p.cadence_days:
+            warnings["partners_overdue"].append(
+                f"{p.name} ({p.id}): last contact {p.last_contact}, {(day - p.last_contact).days} days ago; "
+                f"cadence {p.cadence_days} days ({p.path})"
+            )
+    for r in plan.risks:
+        if r.status != "closed" and r.review_due() < day:
+            warnings["risks_overdue"].append(
+                f"{r.title} ({r.id}, {r.impact} impact, owner {r.owner}): last review {r.last_review}, "
+                f"due {r.review_due()}"
+            )
+    budget = plan.budget
+    if budget is not None:
+        span = (budget.end - budget.start).days + 1
+        elapsed = min(max((day - budget.start).days + 1, 0), span)
+        pace = elapsed / span
+        for line in budget.lines.values():
+            spent = budget.spent(line.id, day)
+            share = spent / line.amount
+            if share > 1:
+                warnings["budget"].append(
+                    f"{line.label} ({line.id}): {spent:,.0f} of {line.amount:,.0f} {budget.currency} "
+                    f"spent ({share:.0%}): over budget"
+                )
+            elif share > pace + BUDGET_TOLERANCE:
+                warnings["budget"].append(
+                    f"{line.label} ({line.id}): {share:.0%} spent with {pace:.0%} of the period gone "
+                    f"({spent:,.0f} of {line.amount:,.0f} {budget.currency})"
+                )
+    for c in social:
+        if not c.ready:
+            missing = ", ".join(c.missing) or "no readiness checklist"
+            warnings["channels_not_ready"].append(f"{c.name} ({c.id}): missing {missing}")
+    if not changes:
+        warnings["strategy"].append(f"no strategy change logged for {month} yet (plan/strategy.yml)")
+    if publish_runs:
+        warnings["publish_runs"].append(publish_runs)
+    return Status(str(month), str(day), rows, warnings)

@@ -1,0 +1,311 @@
+"""The one step that hands the docs tree to a site engine.
+
+The library's ``mkdocs.yml`` holds the look of the site (theme, palette,
+features, Markdown extensions). shelfpost copies it into the build folder, sets
+the keys it owns (name, URL, language, folders, navigation), and runs the engine
+as a separate process: ``mkdocs build`` or ``zensical build``, both reading the
+same file. No plugin, no MkDocs internals: switching engines is one setting
+(for mkdocs, two small hooks in ``mkdocs_hooks.py`` save time, nothing more).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shelfpost.errors import ShelfpostError
+from shelfpost.library.model import Library
+from shelfpost.library.problems import Problem
+from shelfpost.library.yamlnodes import MappingNode, Pos, YamlSyntaxError, compose
+from shelfpost.site.feeds import FeedFile
+
+MKDOCS_FILE = "mkdocs.yml"
+#: Set for an engine started early: mkdocs_hooks.on_pre_build waits for "go" on stdin.
+WAIT_VARIABLE = "SHELFPOST_ENGINE_WAIT"
+#: "i/n": this mkdocs renders every n-th page from the i-th (mkdocs_hooks.on_files).
+SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"
+#: The folder for Jinja's compiled templates (mkdocs_hooks.on_env); unset, none are kept.
+CACHE_VARIABLE = "SHELFPOST_JINJA_CACHE"
+#: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
+OWNED_KEYS = ("site_name", "site_url", "docs_dir", "site_dir", "nav", "use_directory_urls")
+
+
+class Tagged:
+    """A YAML value with a tag shelfpost does not interpret (``!!python/name:...``)."""
+
+    def __init__(self, tag: str, value: Any) -> None:
+        self.tag, self.value = tag, value
+
+
+class _KeepTagsLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        return Tagged(tag, loader.construct_scalar(node))
+    if isinstance(node, yaml.SequenceNode):
+        return Tagged(tag, loader.construct_sequence(node, deep=True))
+    return Tagged(tag, loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+
+
+_KeepTagsLoader.add_multi_constructor("!", _construct_tagged)
+_KeepTagsLoader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+
+
+class _KeepTagsDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+_KeepTagsDumper.add_representer(Tagged, _represent_tagged)
+
+
+def read_mkdocs_config(root: Path) -> dict[str, Any]:
+    """The library's mkdocs.yml, refusing keys shelfpost owns (with their line)."""
+    path = root / MKDOCS_FILE
+    if not path.is_file():
+        return {"theme": {"name": "material"}}
+    text = path.read_text(encoding="utf-8")
+    problems = []
+    try:
+        node = compose(text.replace("!!python/", "!python-"))  # positions only; tags ignored
+    except YamlSyntaxError as exc:
+        raise ShelfpostError(
+            [Problem(MKDOCS_FILE, exc.pos.line, exc.pos.column, exc.message, "yaml-syntax")]
+        ) from None
+    if isinstance(node, MappingNode):
+        for knode, _ in node.value:
+            if knode.value in OWNED_KEYS:
+                pos = Pos(knode.start_mark.line + 1, knode.start_mark.column + 1)
+                problems.append(
+                    Problem(
+                        MKDOCS_FILE,
+                        pos.line,
+                        pos.column,
+                        f"{knode.value}: shelfpost sets this from shelfpost.yml and "
+                        "the content: remove it here",
+                        "mkdocs-owned-key",
+                    )
+                )
+    if problems:
+        raise ShelfpostError(problems)
+    data = yaml.load(text, Loader=_KeepTagsLoader)  # noqa: S506 - tags are kept as data only
+    return data if isinstance(data, dict) else {}
+
+
+def _nav_title(label: str) -> str:
+    return label
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    config_file: Path
+    site_dir: Path
+    command: Sequence[str]
+
+
+def engine_config(
+    library: Library,
+    docs_dir: Path,
+    site_dir: Path,
+    overrides: Path,
+    nav: list[Any],
+    feeds: Sequence[FeedFile],
+    stylesheet: str,
+) -> dict[str, Any]:
+    assert library.config is not None
+    cfg = library.config
+    data = read_mkdocs_config(library.root)
+    theme = data.get("theme") or {}
+    if isinstance(theme, str):
+        theme = {"name": theme}
+    if theme.get("custom_dir"):
+        raise ShelfpostError(
+            [
+                Problem(
+                    MKDOCS_FILE,
+                    1,
+                    1,
+                    "theme.custom_dir: put template "
+                    "overrides in templates/site/ instead; shelfpost sets the "
+                    "folder",
+                    "mkdocs-owned-key",
+                )
+            ]
+        )
+    theme.setdefault("name", "material")
+    theme["language"] = cfg.language
+    # Paths relative to the generated config, which sits in the work folder:
+    # Zensical panics on absolute ones (0.0.73) and mkdocs reads both.
+    base = docs_dir.parent
+    theme["custom_dir"] = os.path.relpath(overrides, base)
+    extra = dict(data.get("extra") or {})
+    extra["shelfpost_feeds"] = [
+        {"type": f.mime, "title": f.title, "href": cfg.base_url + f.path} for f in feeds
+    ]
+    extra_css = list(data.get("extra_css") or [])
+    if stylesheet not in extra_css:
+        extra_css.append(stylesheet)
+    data.update(
+        site_name=cfg.name,
+        site_url=cfg.base_url,
+        site_description=data.get("site_description") or cfg.description or cfg.name,
+        docs_dir=os.path.relpath(docs_dir, base),
+        site_dir=os.path.relpath(site_dir, base),
+        use_directory_urls=True,
+        theme=theme,
+        nav=nav,
+        extra=extra,
+        extra_css=extra_css,
+    )
+    # Posts, lists and tag pages are reached through links, not the sidebar: with
+    # every post in the navigation the build turns quadratic in the post count.
+    data.setdefault("not_in_nav", "/posts/\n/tags/\n/archive/*/\n/*/page/\n")
+    data.setdefault(
+        "validation", {"omitted_files": "ignore", "absolute_links": "ignore", "unrecognized_links": "ignore"}
+    )
+    return data
+
+
+def write_engine_config(data: dict[str, Any], path: Path) -> None:
+    path.write_text(
+        yaml.dump(data, Dumper=_KeepTagsDumper, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+
+
+def engine_command(engine: str, config_file: Path, dirty: bool = False) -> list[str]:
+    if engine == "zensical":
+        exe = Path(sys.executable).parent / "zensical"
+        return [str(exe) if exe.exists() else "zensical", "build", "--clean", "-f", str(config_file)]
+    mode = "--dirty" if dirty else "--clean"
+    return [sys.executable, "-m", "mkdocs", "build", mode, "--config-file", str(config_file)]
+
+
+class EngineProcess:
+    """One run of the engine as a child process.
+
+    With ``wait`` (mkdocs only, through ``mkdocs_hooks.on_pre_build``) the child
+    starts at once, imports the engine and loads its config, then waits for
+    :meth:`go` before it reads the docs tree: on a machine with two cores that
+    ~1 s overlaps shelfpost's own rendering instead of following it. ``share``
+    and ``site_dir`` make it one of several processes of a full build
+    (``mkdocs_hooks.on_files``). The output goes to a file, never a pipe, so
+    several engines can run at once without one blocking on a full pipe.
+    """
+
+    def __init__(
+        self,
+        engine: str,
+        config_file: Path,
+        *,
+        epoch: int | None = None,
+        dirty: bool = False,
+        wait: bool = False,
+        share: tuple[int, int] | None = None,
+        site_dir: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.engine, self.wait, self.sent, self.finishing = engine, wait, False, False
+        command = engine_command(engine, config_file, dirty)
+        if site_dir is not None:
+            command += ["--site-dir", str(site_dir)]
+        env = {**os.environ, **(env or {})}
+        env["PYTHONIOENCODING"] = "utf-8"  # the log is read back as UTF-8
+        env["NO_MKDOCS_2_WARNING"] = "1"
+        if epoch is not None:
+            env["SOURCE_DATE_EPOCH"] = str(epoch)
+        if wait:
+            env[WAIT_VARIABLE] = "1"
+        if share is not None:
+            env[SHARE_VARIABLE] = f"{share[0]}/{share[1]}"
+        if engine == "zensical" and not Path(command[0]).exists() and shutil.which("zensical") is None:
+            raise ShelfpostError(
+                [
+                    Problem(
+                        "shelfpost.yml",
+                        1,
+                        1,
+                        "site.engine is zensical but zensical is not installed: pip install zensical",
+                        "engine",
+                    )
+                ]
+            )
+        self.output = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115 - closed by finish/cancel
+        self.process = subprocess.Popen(
+            command,
+            cwd=config_file.parent,
+            env=env,
+            stdin=subprocess.PIPE if wait else subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def _signal(self, word: str) -> None:
+        if self.wait and not self.sent and self.process.stdin is not None:
+            self.sent = True
+            try:
+                self.process.stdin.write(word + "\n")
+                self.process.stdin.close()
+            except (BrokenPipeError, OSError):  # it stopped already; finish() reports why
+                pass
+
+    def go(self) -> None:
+        """The docs tree is complete: build."""
+        self._signal("go")
+
+    def finish(self) -> str:
+        """Let the engine build and wait for it; raise with its output when it fails. Returns its log."""
+        self.finishing = True
+        self.go()
+        self.process.wait()
+        self.output.seek(0)
+        log = self.output.read()
+        self.output.close()
+        if self.process.returncode != 0:
+            raise ShelfpostError(
+                [
+                    Problem(
+                        MKDOCS_FILE,
+                        1,
+                        1,
+                        f"the {self.engine} build failed (exit {self.process.returncode}):\n"
+                        f"{log.strip()[-4000:]}",
+                        "engine",
+                    )
+                ]
+            )
+        return log
+
+    def cancel(self) -> None:
+        """Stop the engine without building (nothing changed, or shelfpost failed first)."""
+        if self.process.poll() is None:
+            if self.finishing or self.sent or not self.wait:  # building: stop it now
+                self.process.kill()
+            else:
+                self._signal("stop")
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if not self.output.closed:
+            self.output.close()
