@@ -5,7 +5,8 @@ Rules match a method and a path and say what goes wrong, a given number of times
 - ``Rule("POST", "/api/v1/statuses", status=429, headers={"Retry-After": "1"})``:
   answer without forwarding (the request never reaches the server);
 - ``Rule(..., after=504)``: forward, let the server do the work, then answer 504;
-- ``Rule(..., delay=5)``: wait before forwarding (the client times out);
+- ``Rule(..., hold=True)``: hold the request until ``proxy.release`` is set (the client
+  times out meanwhile), then forward it and signal ``proxy.landed`` (it lands late);
 - ``Rule(..., html=True)``: forward, then answer 200 with an HTML error page;
 - ``Rule(..., hang=True)``: forward, signal ``proxy.landed``, then never answer
   (a test kills the client process here: "sent but not recorded").
@@ -32,7 +33,8 @@ class Rule:
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     after: int | None = None
-    delay: float = 0.0
+    hold: bool = False
+    delay: float = 0.0  # seconds before forwarding (a crash test's window)
     html: bool = False
     hang: bool = False
 
@@ -66,10 +68,14 @@ class FaultProxy:
                 if rule is not None and rule.status is not None:
                     proxy.hits.append((self.command, path, rule.status))
                     return self.reply(rule.status, rule.headers, b'{"error":"injected"}', "application/json")
+                if rule is not None and rule.hold:
+                    proxy.release.wait(60)
                 if rule is not None and rule.delay:
                     time.sleep(rule.delay)
                 status, headers, data = proxy.forward(self.command, self.path, self.headers, body)
                 proxy.hits.append((self.command, path, status))
+                if rule is not None and rule.hold:
+                    proxy.landed.set()
                 if rule is not None and rule.hang:
                     proxy.landed.set()
                     proxy.release.wait(60)

@@ -102,7 +102,15 @@ def pub(lib: Lib, proxy: FaultProxy) -> Lib:
     return lib
 
 
-def run(lib: Lib, pds: dict[str, str], *, sessions: dict[str, str] | None = None, **settings: object) -> list:  # type: ignore[type-arg]
+def run(
+    lib: Lib,
+    pds: dict[str, str],
+    *,
+    sessions: dict[str, str] | None = None,
+    timeout: float = 10.0,
+    waits: list[float] | None = None,
+    **settings: object,
+) -> list:  # type: ignore[type-arg]
     library = load_library(lib.root)
     assert library.ok, library.problems
     store = sessions if sessions is not None else {}
@@ -114,7 +122,8 @@ def run(lib: Lib, pds: dict[str, str], *, sessions: dict[str, str] | None = None
             pds["password"],
             session=store.get("s"),
             save_session=lambda s: store.__setitem__("s", s),
-            timeout=2.0,
+            timeout=timeout,
+            clock=NOW.timestamp,
         )
 
     return Run(
@@ -122,7 +131,7 @@ def run(lib: Lib, pds: dict[str, str], *, sessions: dict[str, str] | None = None
         NOW,
         factory,
         settings=Settings(backoff=0.01, **settings),  # type: ignore[arg-type]
-        sleep=lambda s: None,
+        sleep=(waits if waits is not None else []).append,
     ).run()
 
 
@@ -185,8 +194,8 @@ def test_images_go_up_with_alt_text_and_shrink_below_the_blob_limit(
     [
         Rule("POST", CREATE, status=500),
         Rule("POST", CREATE, after=504),
-        Rule("POST", CREATE, delay=3),
-        Rule("POST", CREATE, status=429, headers={"ratelimit-reset": str(int(time.time()) + 1)}),
+        Rule("POST", CREATE, hold=True),
+        Rule("POST", CREATE, status=429, headers={"ratelimit-reset": str(int(NOW.timestamp()) + 1)}),
     ],
     ids=["500", "504-after-success", "time-out", "429"],
 )
@@ -195,10 +204,14 @@ def test_faults_never_make_a_second_record(
 ) -> None:
     proxy.rules.append(rule)
     posted(pub)
-    outcomes = run(pub, pds)
+    waits: list[float] = []
+    outcomes = run(pub, pds, timeout=2.0 if rule.hold else 10.0, waits=waits)
     assert [o.action for o in outcomes] in (["published"], ["reconciled"]), outcomes
-    if rule.delay:
-        time.sleep(rule.delay + 0.5)
+    if rule.status == 429:  # the reset time is read against the adapter's clock, not the machine's
+        assert waits == [1.0]
+    if rule.hold:
+        proxy.release.set()  # the held request reaches the PDS only now
+        assert proxy.landed.wait(30)
         assert run(pub, pds) == []
     assert len(records(pds)) == 1
 
@@ -231,7 +244,10 @@ def test_wrong_password_is_permanent_and_clear(pub: Lib, pds: dict[str, str]) ->
     posted(pub)
     library = load_library(pub.root)
     outcomes = Run(
-        library, NOW, lambda ch: BlueskyAdapter(ch, pds["handle"], "wrong-password"), sleep=lambda s: None
+        library,
+        NOW,
+        lambda ch: BlueskyAdapter(ch, pds["handle"], "wrong-password", clock=NOW.timestamp),
+        sleep=lambda s: None,
     ).run()
     (outcome,) = outcomes
     assert outcome.action == "failed" and "app password" in outcome.message

@@ -2,9 +2,10 @@
 
 Only this package reads the clock, the environment and the terminal. Each
 command opens the library, calls one function and formats the result; errors
-meet one boundary (:mod:`shelfpost.cli.app`).
+meet one boundary (:mod:`shelfpost.cli.app`). One module per command group.
 """
 
-from shelfpost.cli.commands import main
+from shelfpost.cli import github, library, plan, publish, site  # noqa: F401  (they register their commands)
+from shelfpost.cli.app import main
 
 __all__ = ["main"]

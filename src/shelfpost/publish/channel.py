@@ -10,6 +10,7 @@ sent, try again later" from "maybe sent: look before trying again".
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -73,6 +74,40 @@ class Sent:
     remote_id: str
     url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an adapter's ``create`` may use, passed down from the CLI.
+
+    ``env`` is the process environment; only the variables a channel names in
+    ``credentials`` are read from it (:meth:`secret`). ``state_dir`` holds what must
+    not be in the repository (Bluesky sessions). ``clock`` is seconds since the
+    epoch (to turn a rate limit's reset time into a wait); ``warn`` reaches the
+    person running the command.
+    """
+
+    env: Mapping[str, str]
+    state_dir: Path
+    clock: Callable[[], float]
+    warn: Callable[[str], None] = field(default=lambda message: None)
+
+    def secret(self, channel: Channel, field_name: str) -> str:
+        """The value of the environment variable ``credentials.<field_name>`` names."""
+        name = channel.credentials.get(field_name)
+        if not name:
+            raise PlatformError(
+                Failure.PERMANENT,
+                f"{channel.id}: plan/channels.yml names no environment variable for credentials.{field_name}",
+            )
+        value = self.env.get(name)
+        if not value:
+            raise PlatformError(
+                Failure.PERMANENT,
+                f"{channel.id}: the environment variable {name} is not "
+                "set (in GitHub: Settings > Secrets and variables > Actions)",
+            )
+        return value
 
 
 class ChannelAdapter(Protocol):

@@ -29,13 +29,14 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shelfpost.library.atomic import write_atomically
+from shelfpost.library.procenv import child_env
 from shelfpost.version import __version__
 
 if TYPE_CHECKING:
@@ -90,20 +91,19 @@ def _parse(text: object) -> datetime | None:
 # --- the fingerprint ---------------------------------------------------------------------
 
 
-def _git(root: Path, *args: str) -> bytes | None:
+def _git(root: Path, env: Mapping[str, str], *args: str) -> bytes | None:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, check=False, timeout=60, env=_git_env()
+            ["git", *args],
+            cwd=root,
+            capture_output=True,
+            check=False,
+            timeout=60,
+            env=child_env(env, {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}),
         )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
-
-
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
-    return env
 
 
 def _top(path: str) -> str:
@@ -120,13 +120,13 @@ def _walk(root: Path) -> Iterator[Path]:
             yield here / name
 
 
-def _from_git(root: Path) -> str | None:
+def _from_git(root: Path, env: Mapping[str, str]) -> str | None:
     """From Git: the top-level tree of HEAD (one call) plus whatever differs from it."""
-    tree = _git(root, "ls-tree", "-z", "HEAD")
+    tree = _git(root, env, "ls-tree", "-z", "HEAD")
     if tree is None:
         return None
-    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
-    prefix = _git(root, "rev-parse", "--show-prefix")  # status names paths from the top
+    status = _git(root, env, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    prefix = _git(root, env, "rev-parse", "--show-prefix")  # status names paths from the top
     if status is None or prefix is None:
         return None
     top = prefix.strip().decode("utf-8", "surrogateescape")
@@ -172,7 +172,7 @@ def _from_files(root: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(root: Path) -> str:
+def fingerprint(root: Path, env: Mapping[str, str] | None = None) -> str:
     """A hash of every input of a run (``data/`` and build output excluded).
 
     In a Git checkout it is ``git ls-tree HEAD`` (the hashes of the top-level trees
@@ -181,7 +181,7 @@ def fingerprint(root: Path) -> str:
     equal, which only costs one extra run. shelfpost's version is part of it.
     """
     root = root.resolve()
-    return f"{__version__}:" + (_from_git(root) or _from_files(root))
+    return f"{__version__}:" + (_from_git(root, env or {}) or _from_files(root))
 
 
 # --- the manifest ------------------------------------------------------------------------
@@ -203,9 +203,11 @@ def write_manifest(root: Path, data: dict[str, Any]) -> Path:
     return write_atomically(path, text)
 
 
-def decide(root: Path, now: datetime, *, current_fingerprint: str | None = None) -> Decision:
+def decide(
+    root: Path, now: datetime, *, current_fingerprint: str | None = None, env: Mapping[str, str] | None = None
+) -> Decision:
     """Is a run due at ``now``? Reads the manifest and the fingerprint only."""
-    current = current_fingerprint or fingerprint(root)
+    current = current_fingerprint or fingerprint(root, env)
     manifest = read_manifest(root)
     reasons: list[str] = []
     if manifest is None:

@@ -19,7 +19,6 @@ failure never stops the others.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -120,8 +119,8 @@ class Run:
         now: datetime,
         adapters: AdapterFactory,
         *,
+        sleep: Callable[[float], None],
         settings: Settings = Settings(),
-        sleep: Callable[[float], None] = time.sleep,
         dry_run: bool = False,
         only: str | None = None,
     ) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,6 +193,7 @@ def build_site(
     work_dir: Path | None = None,
     full: bool = False,
     jobs: int = 1,
+    env: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Build the site into ``out``; raise :class:`ShelfpostError` on any error.
 
@@ -257,6 +258,7 @@ def build_site(
                         share=(i, shares) if shares > 1 else None,
                         site_dir=parts[i] if i else None,
                         env=engine_env,
+                        base_env=env,
                     )
                 )
             # Phase 2: every output in memory, then written over the last docs tree.
@@ -267,7 +269,7 @@ def build_site(
             changes = inc.sync_tree(tree.texts, tree.copies, docs)
 
             # Phase 3: the engine, as one step (all pages, or the changed ones).
-            procs = procs or [EngineProcess(chosen, config_file, epoch=epoch, env=engine_env)]
+            procs = procs or [EngineProcess(chosen, config_file, epoch=epoch, env=engine_env, base_env=env)]
             if reason:
                 log = _sharded_build(procs, parts, tree) if shares > 1 else procs[0].finish()
                 mode, rendered = f"full ({reason})", len(tree.texts) + len(tree.copies)

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import yaml
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Library
 from shelfpost.library.problems import Problem
+from shelfpost.library.procenv import child_env
 from shelfpost.library.yamlnodes import MappingNode, Pos, YamlSyntaxError, compose
 from shelfpost.site.feeds import FeedFile
 
@@ -222,12 +223,13 @@ class EngineProcess:
         share: tuple[int, int] | None = None,
         site_dir: Path | None = None,
         env: dict[str, str] | None = None,
+        base_env: Mapping[str, str] | None = None,
     ) -> None:
         self.engine, self.wait, self.sent, self.finishing = engine, wait, False, False
         command = engine_command(engine, config_file, dirty)
         if site_dir is not None:
             command += ["--site-dir", str(site_dir)]
-        env = {**os.environ, **(env or {})}
+        env = child_env(base_env or {}, env)  # an allow-list: no token reaches the engine or its plugins
         env["PYTHONIOENCODING"] = "utf-8"  # the log is read back as UTF-8
         env["NO_MKDOCS_2_WARNING"] = "1"
         if epoch is not None:

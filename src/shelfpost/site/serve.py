@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,7 +40,13 @@ def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def serve_preview(
-    root: Path, port: int, interval: float, echo: Callable[[str], None], clock: Callable[[], datetime]
+    root: Path,
+    port: int,
+    interval: float,
+    echo: Callable[[str], None],
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    env: Mapping[str, str] | None = None,
 ) -> None:
     out = root / ".shelfpost" / "preview"
 
@@ -49,7 +54,7 @@ def serve_preview(
         library = load_library(root)
         try:
             result = build_site(
-                library, clock(), out, preview=True, work_dir=root / ".shelfpost" / "preview-build"
+                library, clock(), out, preview=True, work_dir=root / ".shelfpost" / "preview-build", env=env
             )
             echo(f"preview rebuilt: {result.posts} post(s) incl. drafts and scheduled")
         except ShelfpostError as exc:
@@ -64,7 +69,7 @@ def serve_preview(
     seen = fingerprint(root)
     try:
         while True:
-            time.sleep(interval)
+            sleep(interval)
             now = fingerprint(root)
             if now != seen:
                 seen = now

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,7 @@ from atproto import Client, models
 from atproto_client import exceptions as atp_errors
 
 from shelfpost.library.model import Channel
-from shelfpost.publish.channel import Failure, Item, PlatformError, Sent
+from shelfpost.publish.channel import Context, Failure, Item, PlatformError, Sent
 
 COLLECTION = "app.bsky.feed.post"
 BLOB_LIMIT = 1_000_000  # bytes; the PDS refuses bigger image blobs
@@ -83,9 +82,11 @@ class BlueskyAdapter:
         *,
         session: str | None = None,
         save_session: Callable[[str], None] | None = None,
+        clock: Callable[[], float],
         timeout: float = 30.0,
     ) -> None:
         self.channel = channel
+        self.clock = clock
         service = (channel.service or "https://bsky.social").rstrip("/")
         self.client = Client(base_url=f"{service}/xrpc")
         self.client.request._client.timeout = timeout  # noqa: SLF001 - httpx client of the SDK
@@ -114,7 +115,7 @@ class BlueskyAdapter:
             return func(*args, **kwargs)
         except atp_errors.RateLimitExceededError as exc:
             raise PlatformError(
-                Failure.RATE_LIMITED, f"{what}: rate limited (429)", _retry_after(exc)
+                Failure.RATE_LIMITED, f"{what}: rate limited (429)", _retry_after(exc, self.clock())
             ) from exc
         except atp_errors.UnauthorizedError as exc:
             raise PlatformError(
@@ -225,7 +226,7 @@ def _message(exc: Exception) -> str:
     return str(exc)[:200] or type(exc).__name__
 
 
-def _retry_after(exc: Exception) -> float | None:
+def _retry_after(exc: Exception, now: float) -> float | None:
     response = exc.args[0] if exc.args else None
     headers = getattr(response, "headers", None) or {}
     if "retry-after" in headers:
@@ -235,7 +236,29 @@ def _retry_after(exc: Exception) -> float | None:
             return None
     if "ratelimit-reset" in headers:
         try:
-            return max(0.0, float(headers["ratelimit-reset"]) - time.time())
+            return max(0.0, float(headers["ratelimit-reset"]) - now)
         except ValueError:
             return None
     return None
+
+
+def create(channel: Channel, context: Context) -> BlueskyAdapter:
+    """The registry's factory: the handle and app password from the variables
+    ``credentials`` names; the session is kept in the state folder between runs
+    (logins are limited to about 30 per 5 minutes)."""
+    session_file = context.state_dir / f"bluesky-{channel.id}.session"
+    session = session_file.read_text(encoding="utf-8") if session_file.is_file() else None
+
+    def keep(text: str) -> None:
+        context.state_dir.mkdir(parents=True, exist_ok=True)
+        session_file.touch(mode=0o600)
+        session_file.write_text(text, encoding="utf-8")
+
+    return BlueskyAdapter(
+        channel,
+        context.secret(channel, "identifier"),
+        context.secret(channel, "app_password"),
+        session=session,
+        save_session=keep,
+        clock=context.clock,
+    )

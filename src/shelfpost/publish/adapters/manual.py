@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from github3 import exceptions as gh_exc
 
+from shelfpost.github.client import connect
 from shelfpost.library.model import Channel
-from shelfpost.publish.channel import Failure, Item, PlatformError, Sent
+from shelfpost.publish.channel import Context, Failure, Item, PlatformError, Sent
 
 LABEL = "shelfpost-manual"
 PENDING = {"pending": "open issue"}
@@ -120,3 +122,31 @@ class ManualAdapter:
             )
             self._call("reopen issue", issue.reopen)
         return Sent(str(issue.number), issue.html_url)
+
+
+def create(channel: Channel, context: Context) -> ManualAdapter:
+    """The registry's factory: GITHUB_TOKEN (with issues: write) and the repository
+    (``repo:`` in plan/channels.yml, else GITHUB_REPOSITORY)."""
+    repo_name = channel.repo or context.env.get("GITHUB_REPOSITORY") or ""
+    token = context.env.get("GITHUB_TOKEN")
+    if "/" not in repo_name or not token:
+        raise PlatformError(
+            Failure.PERMANENT,
+            f"{channel.id}: copy-ready issues need GITHUB_TOKEN (with "
+            "issues: write) and the repository (repo: OWNER/NAME in plan/channels.yml, "
+            "or GITHUB_REPOSITORY)",
+        )
+    owner, name = repo_name.split("/", 1)
+    try:
+        repository = connect(token, context.env.get("GITHUB_API_URL")).repository(owner, name)
+    except (gh_exc.ConnectionError, requests.RequestException) as exc:
+        raise PlatformError(
+            Failure.RETRYABLE, f"{channel.id}: GitHub could not be reached ({type(exc).__name__})"
+        ) from exc
+    except gh_exc.GitHubError as exc:
+        raise PlatformError(
+            Failure.PERMANENT, f"{channel.id}: GitHub refused to open {repo_name} ({exc.code})"
+        ) from exc
+    if repository is None:
+        raise PlatformError(Failure.PERMANENT, f"{channel.id}: repository {repo_name} not found")
+    return ManualAdapter(channel, repository)

@@ -15,7 +15,7 @@ the instance endpoint on every media upload: when that endpoint fails, Mastodon.
 from __future__ import annotations
 
 import mimetypes
-import time
+from collections.abc import Callable
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -24,7 +24,7 @@ import mastodon as mastodon_py
 import requests
 
 from shelfpost.library.model import Channel
-from shelfpost.publish.channel import Failure, Item, PlatformError, Sent
+from shelfpost.publish.channel import Context, Failure, Item, PlatformError, Sent
 
 RENEW_ADVICE = (
     "create a new access token with the scopes write:statuses and write:media and store it in "
@@ -34,7 +34,13 @@ RENEW_ADVICE = (
 
 class MastodonAdapter:
     def __init__(
-        self, channel: Channel, token: str, *, timeout: float = 30.0, client: Any | None = None
+        self,
+        channel: Channel,
+        token: str,
+        *,
+        clock: Callable[[], float],
+        timeout: float = 30.0,
+        client: Any | None = None,
     ) -> None:
         if not channel.instance:
             raise PlatformError(
@@ -42,6 +48,7 @@ class MastodonAdapter:
                 f"{channel.id}: set `instance:` (the server's address) in plan/channels.yml",
             )
         self.channel = channel
+        self.clock = clock
         # Mastodon.py keeps no response headers on its errors: remember the last
         # response, to read Retry-After / X-RateLimit-Reset on a 429.
         self.last_headers: dict[str, str] = {}
@@ -63,7 +70,7 @@ class MastodonAdapter:
         try:
             return func(*args, **kwargs)
         except mastodon_py.MastodonRatelimitError as exc:
-            wait = retry_after(self.last_headers, time.time())
+            wait = retry_after(self.last_headers, self.clock())
             until = f", for {wait:.0f} s" if wait is not None else ""
             raise PlatformError(Failure.RATE_LIMITED, f"{what}: rate limited (429{until})", wait) from exc
         except mastodon_py.MastodonUnauthorizedError as exc:
@@ -188,3 +195,8 @@ def _status(exc: Exception) -> int | None:
 def _short(exc: Exception) -> str:
     text = " ".join(str(a) for a in exc.args if not isinstance(a, int))
     return text[:200]
+
+
+def create(channel: Channel, context: Context) -> MastodonAdapter:
+    """The registry's factory: the token from the variable ``credentials.access_token`` names."""
+    return MastodonAdapter(channel, context.secret(channel, "access_token"), clock=context.clock)

@@ -1,0 +1,191 @@
+"""Publishing: publish (to the channels, exactly once) and due (is a scheduled run needed?)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from shelfpost.cli.app import main
+from shelfpost.cli.options import (
+    environment,
+    open_library,
+    parse_now,
+    root_option,
+    stage,
+    state_dir,
+)
+
+
+@main.command()
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    default=None,
+    help="Publish what is due at this moment (default: the clock).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print exactly what would be sent, per channel; change nothing."
+)
+@click.option(
+    "--channel",
+    "only",
+    metavar="NAME",
+    default=None,
+    help="Only this channel (an id from plan/channels.yml).",
+)
+@click.option("--allow-late", is_flag=True, help="Also send posts more than --max-lateness behind schedule.")
+@click.option(
+    "--max-lateness", default=24.0, show_default=True, help="Hours after which a post waits for --allow-late."
+)
+@click.option("--max", "max_items", default=20, show_default=True, help="At most this many sends in one run.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@root_option
+def publish(
+    now_text: str | None,
+    dry_run: bool,
+    only: str | None,
+    allow_late: bool,
+    max_lateness: float,
+    max_items: int,
+    fmt: str,
+    root: Path,
+) -> None:
+    """Send every live post to the channels it names that it has not reached yet.
+
+    Exactly once: the intent is recorded in data/published/<slug>.yml before any
+    call, every try carries the same key, and an unknown outcome is looked up on
+    the account before a new try. Exits 1 while anything is failed, unknown,
+    late or pending, and says what.
+    """
+    from datetime import timedelta
+
+    from shelfpost.publish.channel import Context
+    from shelfpost.publish.registry import adapter_factory
+    from shelfpost.publish.run import Run, Settings, summary
+
+    library = open_library(root)
+    now = parse_now(now_text, library)
+    if only and only not in library.plan.channels:
+        raise click.BadParameter(f"{only!r} is not in plan/channels.yml", param_hint="--channel")
+    settings = Settings(
+        max_per_run=max_items, max_lateness=timedelta(hours=max_lateness), allow_late=allow_late
+    )
+    env = environment()
+    context = Context(env, state_dir(env), time.time, warn=lambda message: click.echo(message, err=True))
+    run = Run(
+        library,
+        now,
+        adapter_factory(context),
+        settings=settings,
+        sleep=time.sleep,
+        dry_run=dry_run,
+        only=only,
+    )
+    with stage("publishing to the channels"):
+        outcomes = run.run()
+    if not dry_run:  # the scheduler is alive: `status` warns when this gets old
+        from shelfpost.library.runs import record_publish_run
+
+        record_publish_run(root, now, environment().get("GITHUB_RUN_ID"))
+    broken = sorted({p.path for p in library.problems if p.is_error})
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "outcomes": [o.__dict__ for o in outcomes],
+                    "summary": summary(outcomes),
+                    "skipped_files_with_errors": broken,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        for o in outcomes:
+            head = f"{o.action:<16} {o.channel:<10} {o.post}"
+            click.echo(head + (f"  {o.url}" if o.url else "") + (f"\n    {o.message}" if o.message else ""))
+            if dry_run and o.text:
+                click.echo("    | " + o.text.replace("\n", "\n    | "))
+        counts = summary(outcomes)
+        click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due", err=True)
+        for path in broken:
+            click.echo(f"skipped (has errors, run `shelfpost check`): {path}", err=True)
+    if any(o.needs_attention for o in outcomes) and not dry_run:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--now",
+    "now_text",
+    metavar="ISO8601",
+    default=None,
+    help="Decide as of this moment (default: the clock). Give an offset (the workflow uses UTC, ...Z).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="After a successful run: load the library and write data/runs/last-deploy.json for the next run.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, github: `due=true|false` lines for $GITHUB_OUTPUT.",
+)
+@root_option
+def due(now_text: str | None, record: bool, fmt: str, root: Path) -> None:
+    """Say whether a scheduled run has anything to do, without building the site.
+
+    Due when there is no data/runs/last-deploy.json yet, when any file changed
+    since it was written (data/ aside), when a post's publish time (or an
+    upcoming event's end) has come since, or when the last run left items
+    unfinished. Reads the manifest and `git ls-tree HEAD` only, not the posts.
+    With --record, write the manifest instead (after the build was deployed and
+    publish succeeded). Exits 0 either way.
+    """
+    from shelfpost.publish import due as due_mod
+
+    if record:
+        library = open_library(root)
+        now = parse_now(now_text, library)
+        data = due_mod.manifest_for(
+            library, now, due_mod.fingerprint(root, environment()), environment().get("GITHUB_RUN_ID")
+        )
+        path = due_mod.write_manifest(root, data)
+        if fmt == "json":
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        elif fmt == "text":
+            click.echo(f"wrote {path.relative_to(root).as_posix()}: next due {data['next_due'] or 'never'}")
+            for item in data["outstanding"]:
+                click.echo(f"  outstanding: {item}")
+        return
+    now = parse_now(now_text, None)  # no library is loaded: its time zone is not known here
+    decision = due_mod.decide(root, now, env=environment())
+    if fmt == "json":
+        click.echo(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "github":
+        click.echo(f"due={'true' if decision.due else 'false'}")
+    else:
+        if decision.due:
+            click.echo("due: " + "; ".join(decision.reasons))
+        else:
+            m = decision.manifest or {}
+            click.echo(
+                f"nothing due: no file changed since the deploy of {m.get('now')}, "
+                f"next due {m.get('next_due') or 'never'}"
+            )
