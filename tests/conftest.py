@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,31 @@ def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if (REPO / "templates").is_dir():
         shutil.copytree(REPO / "templates", dest / "templates")
     yield dest
+
+
+#: Run a command without root's power to ignore file permissions (CAP_DAC_OVERRIDE,
+#: CAP_DAC_READ_SEARCH), as any other user would: tests of unreadable files prove
+#: nothing when the process may read everything. Root still owns the files it made.
+AS_A_USER = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--")
+
+
+def run_cli(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    as_user: bool = False,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """``shelfpost ARGS`` in a real process, the way people and workflows run it."""
+    command: Sequence[str] = [sys.executable, "-m", "shelfpost", *args]
+    if as_user:
+        command = [*AS_A_USER, *command]
+    return subprocess.run(
+        list(command),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(env) if env is not None else dict(os.environ),
+        timeout=timeout,
+    )

@@ -5,15 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from conftest import Lib, post_text
+from conftest import Lib, post_text, run_cli
 from shelfpost import load_library
 from shelfpost.site.build import build_site
 from shelfpost.site.feeds import render_feeds
@@ -230,12 +228,6 @@ def test_preview_shows_drafts_with_a_banner_but_feeds_never(sample_copy: Path, t
     scheduled = (out / "posts/christmas-story-party/index.html").read_text("utf-8")
     assert "排程中" in scheduled
     assert "audiobook-collection" not in (out / "feed.xml").read_text("utf-8")
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 def test_broken_post_fails_build_with_check_messages(lib: Lib) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Lib, post_text
+from conftest import REPO, Lib, post_text, run_cli
 from shelfpost import load_library
 
 # (file name, file text, expected "line:col: error: message" start)
@@ -291,12 +289,6 @@ def test_config_problems_are_reported_with_lines(lib: Lib) -> None:
         "shelfpost.yml:3:13: error: library.site_url: 'ftp://x' is not a full https or http URL (e.g. https://example.org/page)",
         "shelfpost.yml:5:13: error: library.timezone: 'Asia/Taipe' is not a time zone; did you mean 'Asia/Taipei'?",
     ]
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 def test_cli_text_format_and_exit_code(bad_lib: Lib) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import icalendar
 import pytest
 
-from conftest import REPO, Lib, post_text
+from conftest import REPO, Lib, post_text, run_cli
 from shelfpost import load_library
 from shelfpost.library.dates import Month
 from shelfpost.reports.status import calendar_view, status
@@ -62,12 +60,6 @@ def plan_lib(lib: Lib) -> Lib:
     lib.write("plan/team.yml", TEAM)
     lib.write("plan/channels.yml", CHANNELS)
     return lib
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shelfpost.cli", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 # --- derived slot states --------------------------------------------------------------

@@ -60,7 +60,7 @@ class ShelfpostGroup(click.Group):
             if ctx.meta.get("shelfpost.debug"):
                 raise
             command = ctx.invoked_subcommand or "shelfpost"
-            doing = STAGE.get()
+            doing = getattr(exc, "shelfpost_stage", None) or STAGE.get()
             doing = f"running `shelfpost {command}`" if doing == "starting" else doing
             log = write_log(exc, clock(), state_dir(environment()))
             where = f"details in {log}" if log else "run again with --debug for the details"

@@ -38,6 +38,10 @@ def stage(what: str) -> Iterator[None]:
     token = STAGE.set(what)
     try:
         yield
+    except Exception as exc:
+        if not hasattr(exc, "shelfpost_stage"):  # the innermost stage names it
+            exc.shelfpost_stage = what  # type: ignore[attr-defined]
+        raise
     finally:
         STAGE.reset(token)
 

@@ -28,7 +28,7 @@ from shelfpost.library.links import resolve_target
 from shelfpost.library.model import Author, Channel, Config, Event, Library, Page, Post, PostType, SiteConfig
 from shelfpost.library.problems import Problem, Severity
 from shelfpost.library.schema import Context, Reporter, Validated
-from shelfpost.library.yamlnodes import Pos, YamlSyntaxError, compose
+from shelfpost.library.yamlnodes import MappingNode, Pos, YamlSyntaxError, compose
 
 if TYPE_CHECKING:
     from shelfpost.library.filecache import FileCache
@@ -102,6 +102,21 @@ def read_text(path: Path, rel: str, rep: Reporter, raw: bytes | None = None) -> 
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def readable(path: Path, rel: str, rep_for: dict[str, Reporter]) -> bool:
+    """Whether the build will be able to copy ``path``; reported when it will not."""
+    try:
+        os.close(os.open(path, os.O_RDONLY))
+    except OSError as exc:
+        rep_for.setdefault(rel, Reporter(rel)).error(
+            Pos(1, 1),
+            f"cannot read the file: {exc.strerror}; give the user running shelfpost read access "
+            "(e.g. chmod a+r)",
+            "io",
+        )
+        return False
+    return True
+
+
 def split_front_matter(text: str, rep: Reporter) -> tuple[str, int, str, int] | None:
     """``(yaml, yaml_line_offset, body, body_first_line)`` or ``None`` after reporting.
 
@@ -143,6 +158,29 @@ def read_yaml(path: Path, rel: str, rep: Reporter) -> Any:
         return False
 
 
+def folder_problem(rep_for: dict[str, Reporter], rel: str, exc: OSError) -> None:
+    """A folder shelfpost cannot list: said, never skipped in silence."""
+    rep_for.setdefault(rel, Reporter(rel)).error(
+        Pos(0, 0),
+        f"cannot read the folder: {exc.strerror or exc}; the files in it were not checked or "
+        "built: give the user running shelfpost read access (e.g. chmod a+rx)",
+        "io",
+    )
+
+
+def yaml_files(root: Path, folder: str, rep_for: dict[str, Reporter]) -> list[Path]:
+    """The ``*.yml`` files directly in ``folder`` (sorted); an unreadable folder is reported."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    try:
+        names = sorted(entry.name for entry in os.scandir(base) if entry.name.endswith(".yml"))
+    except OSError as exc:
+        folder_problem(rep_for, folder, exc)
+        return []
+    return [base / name for name in names]
+
+
 def walk(root: Path, folder: str, rep_for: dict[str, Reporter]) -> Iterator[tuple[str, Path]]:
     """Regular files under ``folder`` (sorted), refusing symbolic links.
 
@@ -152,7 +190,13 @@ def walk(root: Path, folder: str, rep_for: dict[str, Reporter]) -> Iterator[tupl
     base = root / folder
     if not base.is_dir():
         return
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename or base)
+        rel = where.relative_to(root).as_posix() if where.is_relative_to(root) else where.as_posix()
+        folder_problem(rep_for, rel, exc)
+
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False, onerror=unreadable):
         dirnames.sort()
         here = Path(dirpath)
         for name in sorted(dirnames + filenames):
@@ -548,7 +592,7 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
             else None
         )
         if kind is None:
-            if path.suffix.lower() in MEDIA_EXTENSIONS:
+            if path.suffix.lower() in MEDIA_EXTENSIONS and readable(path, rel, reporters):
                 media.add(rel)
             continue
         documents.append(rel)
@@ -594,6 +638,7 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
         plan=plan,
         channel_templates=MappingProxyType(templates),
         codeowners=load_codeowners(root, reporters),
+        mkdocs=load_mkdocs(root, reporters),
     )
     texts = _cached_texts(cache, keys, library) if cache is not None else None
     cross = checks.cross_check(library, texts)
@@ -639,6 +684,53 @@ def load_codeowners(root: Path, reporters: dict[str, Reporter]) -> str | None:
     if path.is_symlink() or not path.is_file():
         return None
     return read_text(path, CODEOWNERS, reporters.setdefault(CODEOWNERS, Reporter(CODEOWNERS)))
+
+
+MKDOCS = "mkdocs.yml"
+#: Keys of mkdocs.yml that shelfpost sets from shelfpost.yml and the content.
+MKDOCS_OWNED_KEYS = ("site_name", "site_url", "docs_dir", "site_dir", "nav", "use_directory_urls")
+
+
+def load_mkdocs(root: Path, reporters: dict[str, Reporter]) -> str | None:
+    """The library's ``mkdocs.yml`` (the look of the site) as text, checked here so that
+    ``check`` reports what ``build`` would fail on; ``None`` when absent or broken."""
+    path = root / MKDOCS
+    if not path.exists() and not path.is_symlink():
+        return None
+    rep = reporters.setdefault(MKDOCS, Reporter(MKDOCS))
+    if path.is_symlink() or not path.is_file():
+        rep.error(Pos(1, 1), "must be a regular file (not a link or a folder)", "io")
+        return None
+    text = read_text(path, MKDOCS, rep)
+    if text is None:
+        return None
+    try:
+        node = compose(text.replace("!!python/", "!python-"))  # positions only; tags are the engine's
+    except YamlSyntaxError as exc:
+        rep.error(exc.pos, exc.message, "yaml-syntax")
+        return None
+    broken = False
+    if isinstance(node, MappingNode):
+        for knode, vnode in node.value:
+            pos = Pos(knode.start_mark.line + 1, knode.start_mark.column + 1)
+            if knode.value in MKDOCS_OWNED_KEYS:
+                rep.error(
+                    pos,
+                    f"{knode.value}: shelfpost sets this from shelfpost.yml and the content: remove it here",
+                    "mkdocs-owned-key",
+                )
+                broken = True
+            if knode.value == "theme" and isinstance(vnode, MappingNode):
+                for tkey, _ in vnode.value:
+                    if tkey.value == "custom_dir":
+                        rep.error(
+                            Pos(tkey.start_mark.line + 1, tkey.start_mark.column + 1),
+                            "theme.custom_dir: put template overrides in templates/site/ instead; "
+                            "shelfpost sets the folder",
+                            "mkdocs-owned-key",
+                        )
+                        broken = True
+    return None if broken else text
 
 
 def _collect(reporters: dict[str, Reporter]) -> list[Problem]:

@@ -178,6 +178,7 @@ class Library:
     plan: Plan = field(default_factory=lambda: Plan())
     channel_templates: Mapping[str, str] = field(default_factory=dict)  # templates/channels/*.txt.j2
     codeowners: str | None = None  # .github/CODEOWNERS as text, checked against plan/team.yml
+    mkdocs: str | None = None  # mkdocs.yml as text (checked; None when absent): the look of the site
     problems: tuple[Problem, ...] = ()
 
     @property

@@ -65,10 +65,9 @@ def _items(data: Validated | None, key: str) -> list[Validated]:
 
 def load_calendar(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> list[Slot]:
     slots: list[Slot] = []
-    folder = root / CALENDAR_DIR
-    if not folder.is_dir():
-        return slots
-    for path in sorted(folder.glob("*.yml")):
+    from shelfpost.library.loader import yaml_files
+
+    for path in yaml_files(root, CALENDAR_DIR, reporters):
         rel = f"{CALENDAR_DIR}/{path.name}"
         rep = reporters.setdefault(rel, Reporter(rel))
         name = MONTH_FILE_RE.match(path.name)
@@ -118,13 +117,10 @@ def load_calendar(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> l
 
 
 def load_partners(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> dict[str, Partner]:
-    from shelfpost.library.loader import slug_problem
+    from shelfpost.library.loader import slug_problem, yaml_files
 
     partners: dict[str, Partner] = {}
-    folder = root / PARTNERS_DIR
-    if not folder.is_dir():
-        return partners
-    for path in sorted(folder.glob("*.yml")):
+    for path in yaml_files(root, PARTNERS_DIR, reporters):
         rel = f"{PARTNERS_DIR}/{path.name}"
         rep = reporters.setdefault(rel, Reporter(rel))
         pid = path.stem
@@ -171,7 +167,10 @@ def load_partners(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> d
 
 
 def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
-    present = frozenset(n for n in PLAN_FILES if (root / PLAN_DIR / f"{n}.yml").is_file())
+    from shelfpost.library.loader import yaml_files
+
+    listed = {p.stem for p in yaml_files(root, PLAN_DIR, reporters)}  # an unreadable plan/ is reported
+    present = frozenset(n for n in PLAN_FILES if n in listed and (root / PLAN_DIR / f"{n}.yml").is_file())
 
     def validated(name: str, schema: type[Any]) -> Validated | None:
         if name not in present:

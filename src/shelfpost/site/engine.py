@@ -26,7 +26,6 @@ from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Library
 from shelfpost.library.problems import Problem
 from shelfpost.library.procenv import child_env
-from shelfpost.library.yamlnodes import MappingNode, Pos, YamlSyntaxError, compose
 from shelfpost.site.feeds import FeedFile
 
 MKDOCS_FILE = "mkdocs.yml"
@@ -37,7 +36,6 @@ SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"
 #: The folder for Jinja's compiled templates (mkdocs_hooks.on_env); unset, none are kept.
 CACHE_VARIABLE = "SHELFPOST_JINJA_CACHE"
 #: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
-OWNED_KEYS = ("site_name", "site_url", "docs_dir", "site_dir", "nav", "use_directory_urls")
 
 
 class Tagged:
@@ -79,36 +77,11 @@ def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
 _KeepTagsDumper.add_representer(Tagged, _represent_tagged)
 
 
-def read_mkdocs_config(root: Path) -> dict[str, Any]:
-    """The library's mkdocs.yml, refusing keys shelfpost owns (with their line)."""
-    path = root / MKDOCS_FILE
-    if not path.is_file():
+def read_mkdocs_config(library: Library) -> dict[str, Any]:
+    """The library's mkdocs.yml as data (the loader checked it: see ``load_mkdocs``)."""
+    if library.mkdocs is None:
         return {"theme": {"name": "material"}}
-    text = path.read_text(encoding="utf-8")
-    problems = []
-    try:
-        node = compose(text.replace("!!python/", "!python-"))  # positions only; tags ignored
-    except YamlSyntaxError as exc:
-        raise ShelfpostError(
-            [Problem(MKDOCS_FILE, exc.pos.line, exc.pos.column, exc.message, "yaml-syntax")]
-        ) from None
-    if isinstance(node, MappingNode):
-        for knode, _ in node.value:
-            if knode.value in OWNED_KEYS:
-                pos = Pos(knode.start_mark.line + 1, knode.start_mark.column + 1)
-                problems.append(
-                    Problem(
-                        MKDOCS_FILE,
-                        pos.line,
-                        pos.column,
-                        f"{knode.value}: shelfpost sets this from shelfpost.yml and "
-                        "the content: remove it here",
-                        "mkdocs-owned-key",
-                    )
-                )
-    if problems:
-        raise ShelfpostError(problems)
-    data = yaml.load(text, Loader=_KeepTagsLoader)  # noqa: S506 - tags are kept as data only
+    data = yaml.load(library.mkdocs, Loader=_KeepTagsLoader)  # noqa: S506 - tags are kept as data only
     return data if isinstance(data, dict) else {}
 
 
@@ -134,24 +107,10 @@ def engine_config(
 ) -> dict[str, Any]:
     assert library.config is not None
     cfg = library.config
-    data = read_mkdocs_config(library.root)
+    data = read_mkdocs_config(library)
     theme = data.get("theme") or {}
     if isinstance(theme, str):
         theme = {"name": theme}
-    if theme.get("custom_dir"):
-        raise ShelfpostError(
-            [
-                Problem(
-                    MKDOCS_FILE,
-                    1,
-                    1,
-                    "theme.custom_dir: put template "
-                    "overrides in templates/site/ instead; shelfpost sets the "
-                    "folder",
-                    "mkdocs-owned-key",
-                )
-            ]
-        )
     theme.setdefault("name", "material")
     theme["language"] = cfg.language
     # Paths relative to the generated config, which sits in the work folder:
