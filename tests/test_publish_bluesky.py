@@ -310,7 +310,9 @@ def test_the_record_holds_exactly_the_dry_runs_text_and_length(pub: Lib, pds: di
     assert len(full_url) == 148
 
     dry = CliRunner().invoke(
-        main, ["publish", "--dry-run", "--now", "2026-11-26 12:00", "--root", str(pub.root)], catch_exceptions=False
+        main,
+        ["publish", "--dry-run", "--now", "2026-11-26 12:00", "--root", str(pub.root)],
+        catch_exceptions=False,
     )
     lines = dry.output.splitlines()
     assert dry.exit_code == 0, dry.output

@@ -77,7 +77,10 @@ def test_dry_and_real_runs_exit_alike_and_say_the_same(tmp_path: Path) -> None:
     dry = publish(root, "--dry-run", "--now", "2026-11-27 12:00")
     real = publish(root, "--now", "2026-11-27 12:00")
     assert dry.returncode == real.returncode == 1, real.stdout + real.stderr
-    assert real.stdout.splitlines()[0] == "Publish run at 2026-11-27 12:00 (Asia/Taipei; every time below is in this zone)."
+    assert (
+        real.stdout.splitlines()[0]
+        == "Publish run at 2026-11-27 12:00 (Asia/Taipei; every time below is in this zone)."
+    )
     assert real.stdout.splitlines()[1] == "Sent: nothing."
     late = [line for line in real.stdout.splitlines() if line.startswith("Late: ")]
     assert late == [line for line in dry.stdout.splitlines() if line.startswith("Late: ")]
@@ -101,7 +104,10 @@ def test_the_dry_run_keeps_to_max_like_the_real_run(tmp_path: Path) -> None:
 
 def test_help_documents_the_exit_codes() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "shelfpost.cli", "publish", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "shelfpost.cli", "publish", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     flat = " ".join(out.split())
     assert "Exit codes, the same for a dry run and a real one: 0 when nothing needs a person; 1 while" in flat

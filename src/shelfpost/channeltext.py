@@ -107,7 +107,9 @@ class ChannelText:
         """``(shown text, full URL)`` of each link, for previews."""
         data = self.text.encode("utf-8")
         return tuple(
-            (data[f.byte_start : f.byte_end].decode("utf-8"), f.value) for f in self.facets if f.kind == "link"
+            (data[f.byte_start : f.byte_end].decode("utf-8"), f.value)
+            for f in self.facets
+            if f.kind == "link"
         )
 
 

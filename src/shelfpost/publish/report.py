@@ -94,9 +94,7 @@ def summary_lines(
         if not sending:
             lines.append("Would send: nothing.")
     else:
-        lines.append(
-            f"Done: {_items(len(sending))} ({_channels(sending)})." if sending else "Sent: nothing."
-        )
+        lines.append(f"Done: {_items(len(sending))} ({_channels(sending)})." if sending else "Sent: nothing.")
     late = by.get("late", [])
     if late:
         times = sorted(due[o.post] for o in late if o.post in due)
@@ -131,7 +129,9 @@ def summary_lines(
     return lines
 
 
-def detail_lines(outcomes: Sequence[Outcome], clock: Clock, due: Mapping[str, datetime], *, dry_run: bool) -> list[str]:
+def detail_lines(
+    outcomes: Sequence[Outcome], clock: Clock, due: Mapping[str, datetime], *, dry_run: bool
+) -> list[str]:
     """Every item after the summary: texts in full for what goes out, one line per late post."""
     lines: list[str] = []
     late: dict[str, list[str]] = {}
