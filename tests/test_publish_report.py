@@ -8,6 +8,7 @@ for the dry run and the real run.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ def publish(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(root)},  # no channel credentials at all
+        env={k: v for k, v in os.environ.items() if not k.startswith("SHELFPOST_")},  # no credentials
     )
 
 
