@@ -327,3 +327,52 @@ def test_sample_library_checks_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
     assert "ok: 39 post(s)" in result.stderr
+
+
+BLUESKY = "channels:\n  bluesky: {kind: bluesky, name: Bluesky}\n"
+
+
+def _long_post(lib: Lib, name: str, summary: str, extra: str = "") -> None:
+    lib.post(
+        name,
+        post_text(publish_at="2026-11-26 10:00", extra="channels: [bluesky]\n" + extra).replace(
+            "summary: 摘要 summary", f"summary: {summary}"
+        ),
+    )
+
+
+def test_check_counts_the_link_an_image_adds_to_the_bluesky_text(lib: Lib) -> None:
+    """Issue 11, item 1: with an image the post's link goes into the text (the image takes the
+    link card's place); `check` measured the text without it and let 304 graphemes through."""
+    lib.write("plan/channels.yml", BLUESKY)
+    lib.image()
+    summary = "讀" * 270  # with the title: 276 graphemes; with "\n\n" and the link shown: 304
+    _long_post(lib, "2026-11-26-pic", summary, "image: ../../media/pic.png\nimage_alt: 閱覽室\n")
+    _long_post(lib, "2026-11-26-card", summary)  # the same text with a link card: 276, it fits
+    found = [p.format_text() for p in load_library(lib.root).problems]
+    assert found == [
+        "content/posts/2026/2026-11-26-pic.md:8:1: error: channels: the text for bluesky is 304 graphemes "
+        "long; Bluesky allows 300; this counts the post's link, added because the image replaces the link "
+        "card: shorten the title or summary, or write texts: {bluesky: ...}"
+    ]
+
+
+def test_a_chinese_slugs_link_counts_as_the_short_text_bluesky_shows(lib: Lib) -> None:
+    """Issue 11, item 2: a Chinese slug makes a 148-character URL; Bluesky shows the link short
+    (host + start of path + "…") and counts what is shown, so the post fits."""
+    from urllib.parse import quote
+
+    from shelfpost.library.channeltext import channel_text
+
+    lib.write("plan/channels.yml", BLUESKY)
+    slug = "冬至說故事與手作燈籠工作坊"
+    url = "https://lib.example.org/posts/" + quote(slug) + "/"
+    own = "冬至的晚上，一起來圖書館聽故事、做燈籠。" * 12 + " " + url  # 240 + 1 + 148 characters
+    _long_post(lib, f"2026-11-26-{slug}", "摘要", f"texts:\n  bluesky: '{own}'\n")
+    library = load_library(lib.root)
+    assert [p.format_text() for p in library.problems] == []
+    assert library.config is not None
+    (post,) = library.posts
+    text = channel_text(post, library.plan.channels["bluesky"], library.config, library.channel_templates)
+    assert text.text.endswith(" lib.example.org/posts/冬至說故事與…")
+    assert text.length == 240 + 1 + 29 and text.links == (("lib.example.org/posts/冬至說故事與…", url),)

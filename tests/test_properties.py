@@ -6,12 +6,15 @@ import html
 import posixpath
 import re
 from datetime import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import markdown
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shelfpost.library.channeltext import bluesky_finish, short_link
 from shelfpost.library.loader import slug_problem
 from shelfpost.library.schema import Invalid, parse_moment
 from shelfpost.site.text import _relpath, escape, tag_slug
@@ -92,3 +95,38 @@ _docs_path = st.lists(_segment, max_size=4).map("/".join)
 def test_docs_tree_relpath_agrees_with_posixpath(target: str, start: str, slash: bool) -> None:
     target = target + "/" if slash and target else target
     assert _relpath(target, start) == posixpath.relpath(target or ".", start or ".")
+
+
+slug_text = st.text(alphabet=st.sampled_from("冬至說故事閱讀月abc-123🎉"), min_size=1, max_size=30)
+piece = st.one_of(
+    line,
+    st.builds(lambda s: "https://lib.example.org/posts/" + quote(s) + "/", slug_text),
+    st.builds(lambda s: "#" + s, st.text(alphabet=st.sampled_from("閱讀abc_1"), min_size=1, max_size=8)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(piece, min_size=1, max_size=8), st.sampled_from([" ", "\n", " 。", "\n\n"]))
+def test_bluesky_facets_cover_what_is_shown_and_point_at_the_full_links(parts: list[str], sep: str) -> None:
+    """Issue 11: whatever the text, each link facet spans exactly the short text shown and
+    points at the whole URL, tags span '#tag', spans never overlap, and the count is of what
+    is shown."""
+    written = sep.join(parts)
+    text, facets = bluesky_finish(written)
+    data = text.encode("utf-8")
+    end = 0
+    for f in facets:
+        assert end <= f.byte_start < f.byte_end <= len(data)
+        shown = data[f.byte_start : f.byte_end].decode("utf-8")  # never splits a character
+        if f.kind == "link":
+            assert f.value in written and shown == short_link(f.value)
+        else:
+            assert shown == "#" + f.value
+        end = f.byte_end
+    links = [f.value for f in facets if f.kind == "link"]
+    urls = [part for part in parts if part.startswith("https://lib.example.org/")]
+    assert [u for u in links if u in urls] == urls  # every link, whole, in order
+    for f in facets:
+        if f.kind == "link" and f.value in urls:  # host + at most 15 graphemes of path, or 13 + "…"
+            shown = data[f.byte_start : f.byte_end].decode("utf-8")
+            assert len(regex.findall(r"\X", shown)) <= len("lib.example.org") + 15

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,15 +15,18 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import regex
 import yaml
 from atproto import Client, models
 
 from conftest import Lib, post_text
 from fault_proxy import FaultProxy, Rule
 from shelfpost import load_library
-from shelfpost.publish.adapters.bluesky import BlueskyAdapter, facets
+from shelfpost.library.channeltext import bluesky_finish
+from shelfpost.publish.adapters.bluesky import BlueskyAdapter
 from shelfpost.publish.run import Run, Settings
 
 TPE = timezone(timedelta(hours=8))
@@ -141,18 +145,16 @@ def posted(lib: Lib, name: str = "2026-11-26-hello", **kw: str) -> None:
 
 
 def test_facets_use_utf8_byte_offsets_on_chinese_and_emoji() -> None:
-    text = "📚 閱讀月 #閱讀 見 https://lib.example.org/posts/閱讀月/ 🎉"
-    found = facets(text)
+    written = "📚 閱讀月 #閱讀 見 https://lib.example.org/posts/閱讀月/ 🎉"
+    text, found = bluesky_finish(written)
+    assert text == "📚 閱讀月 #閱讀 見 lib.example.org/posts/閱讀月/ 🎉"  # a short path is shown whole
     encoded = text.encode("utf-8")
-    tag = next(f for f in found if f["features"][0]["$type"].endswith("#tag"))
-    link = next(f for f in found if f["features"][0]["$type"].endswith("#link"))
-    assert encoded[tag["index"]["byteStart"] : tag["index"]["byteEnd"]].decode() == "#閱讀"
-    assert tag["features"][0]["tag"] == "閱讀"
-    assert (
-        encoded[link["index"]["byteStart"] : link["index"]["byteEnd"]].decode()
-        == "https://lib.example.org/posts/閱讀月/"
-    )
-    assert tag["index"]["byteStart"] == len("📚 閱讀月 ".encode())  # 4 + 1 + 9 + 1 bytes, not 6 characters
+    tag = next(f for f in found if f.kind == "tag")
+    link = next(f for f in found if f.kind == "link")
+    assert encoded[tag.byte_start : tag.byte_end].decode() == "#閱讀" and tag.value == "閱讀"
+    assert encoded[link.byte_start : link.byte_end].decode() == "lib.example.org/posts/閱讀月/"
+    assert link.value == "https://lib.example.org/posts/閱讀月/"
+    assert tag.byte_start == len("📚 閱讀月 ".encode())  # 4 + 1 + 9 + 1 bytes, not 6 characters
 
 
 def test_publishes_a_post_with_link_card_facets_and_language(pub: Lib, pds: dict[str, str]) -> None:
@@ -186,7 +188,9 @@ def test_images_go_up_with_alt_text_and_shrink_below_the_blob_limit(
     (rec,) = records(pds)
     image = rec.value.embed.images[0]
     assert image.alt == "滿是雜訊的測試圖" and image.image.size <= 1_000_000
-    assert "https://lib.example.org/posts/hello/" in rec.value.text  # the link travels in the text
+    assert rec.value.text.endswith("\n\nlib.example.org/posts/hello/")  # the link travels in the text
+    (link,) = rec.value.facets
+    assert link.features[0].uri == "https://lib.example.org/posts/hello/"
 
 
 @pytest.mark.parametrize(
@@ -296,3 +300,57 @@ def test_crash_between_send_and_record_then_rerun(
     assert outcome["action"] == ("reconciled" if where == "after-send" else "published")
     (rec,) = records(pds)
     assert rec.uri.endswith("/" + saved["rkey"])  # the record key chosen before the first try
+
+
+CHINESE_SLUG = "冬至說故事與手作燈籠工作坊"  # its URL is 148 characters, percent-encoded
+
+
+def test_the_record_holds_exactly_the_dry_runs_text_and_length(pub: Lib, pds: dict[str, str]) -> None:
+    """Issue 11, items 1 and 2: a post with an image carries its link in the text, and a
+    Chinese slug's link is shown short; what the dry run prints is what the PDS stores."""
+    from click.testing import CliRunner
+
+    from shelfpost.cli import main
+
+    pub.image()
+    summary = "冬至的晚上，一起來圖書館聽故事、做燈籠。" * 9  # 180 graphemes
+    posted(
+        pub,
+        f"2026-11-26-{CHINESE_SLUG}",
+        title="冬至說故事與手作燈籠工作坊 🏮",
+        extra="image: ../../media/pic.png\nimage_alt: 孩子們提著紙燈籠\ntags: [冬至, 說故事]\n",
+    )
+    path = pub.root / f"content/posts/2026/2026-11-26-{CHINESE_SLUG}.md"
+    path.write_text(path.read_text("utf-8").replace("summary: 摘要 summary", f"summary: {summary}"), "utf-8")
+    full_url = "https://lib.example.org/posts/" + quote(CHINESE_SLUG) + "/"
+    assert len(full_url) == 148
+
+    dry = CliRunner().invoke(
+        main,
+        ["publish", "--dry-run", "--now", "2026-11-26 12:00", "--root", str(pub.root)],
+        catch_exceptions=False,
+    )
+    lines = dry.output.splitlines()
+    assert dry.exit_code == 0, dry.output
+    at = lines.index(f"dry-run          bluesky    {CHINESE_SLUG}")
+    counted = re.fullmatch(r"    would send \((\d+)/300 graphemes, 1 image\(s\)\)", lines[at + 1])
+    assert counted, lines[at + 1]
+    printed = []
+    for line in lines[at + 2 :]:
+        if not line.startswith("    |"):
+            break
+        printed.append(line.removeprefix("    | ").removeprefix("    |"))
+    dry_text = "\n".join(printed)
+    assert dry_text.endswith("\n\nlib.example.org/posts/冬至說故事與…")  # the link, shown short
+
+    (outcome,) = run(pub, pds)
+    assert outcome.action == "published", outcome
+    (rec,) = records(pds)
+    assert rec.value.text == dry_text
+    assert len(regex.findall(r"\X", rec.value.text)) == int(counted.group(1)) <= 300
+    (link,) = (f for f in rec.value.facets if f.features[0].py_type.endswith("#link"))
+    assert link.features[0].uri == full_url  # the facet points at the whole URL
+    shown = rec.value.text.encode()[link.index.byte_start : link.index.byte_end].decode()
+    assert shown == "lib.example.org/posts/冬至說故事與…"
+    tags = [f.features[0].tag for f in rec.value.facets if f.features[0].py_type.endswith("#tag")]
+    assert tags == ["冬至", "說故事"]

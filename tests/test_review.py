@@ -365,6 +365,9 @@ def test_comment_shows_what_each_post_will_look_like(library: Lib, gh: FakeGitHu
     # The link counts 23 on Mastodon, whatever its real length.
     assert "https://lib.example.org/posts/winter-hours/" in body
     assert "#開館時間" in body
+    # Bluesky: the image replaces the link card, so the link is in the text, shown as Bluesky shows it.
+    assert "#開館時間\n\nlib.example.org/posts/winter…\n```" in body  # a path of 20: its first 13 + "…"
+    assert "- `lib.example.org/posts/winter…` links to <https://lib.example.org/posts/winter-hours/>" in body
     assert "No problems found" in body
 
 
@@ -561,6 +564,7 @@ def test_a_report_is_only_data(library: Lib, gh: FakeGitHub, tmp_path: Path) -> 
     data = json.loads(out.read_text(encoding="utf-8"))
     data["files"][0]["title"] = "@everyone <img src=x onerror=alert(1)> [click](https://evil.example)"
     data["files"][0]["channels"][0]["text"] = "``` \n@here"
+    data["files"][0]["channels"][1]["links"] = [["x", "https://a.example/) [go](https://evil.example"]]
     out.write_text(json.dumps(data), encoding="utf-8")
     base = [
         "review",
@@ -578,6 +582,7 @@ def test_a_report_is_only_data(library: Lib, gh: FakeGitHub, tmp_path: Path) -> 
     assert "@everyone" not in body and "<img" not in body and "[click]" not in body
     assert "&#64;everyone &lt;img src=x onerror=alert(1)&gt; \\[click\\]" in body
     assert "````text\n``` \n@here\n````" in body  # a longer fence keeps the text inside
+    assert "- `x` links to `https://a.example/) [go](https://evil.example`" in body  # not a link
 
     data["pr"] = "7; rm -rf /"
     out.write_text(json.dumps(data), encoding="utf-8")

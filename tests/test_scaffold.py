@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -13,7 +14,7 @@ from conftest import REPO, Lib
 from shelfpost import load_library
 from shelfpost.cli import main
 from shelfpost.library.codeowners import codeowners_text
-from shelfpost.library.scaffold import render_readme, slugify, yaml_scalar
+from shelfpost.library.scaffold import ascii_slug, render_readme, slugify, yaml_scalar
 
 TEAM = """\
 members:
@@ -45,7 +46,7 @@ def test_new_event_post_passes_check(lib: Lib) -> None:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    rel = "content/posts/2026/2026-12-20-冬至說故事-winter-solstice-1.md"
+    rel = "content/posts/2026/2026-12-20-winter-solstice-1.md"  # the title's Latin words: a short link
     assert result.stdout.strip() == rel
     text = (lib.root / rel).read_text(encoding="utf-8")
     front = yaml.safe_load(text.split("---\n")[1])
@@ -58,6 +59,45 @@ def test_new_event_post_passes_check(lib: Lib) -> None:
     library = load_library(lib.root)
     post = next(p for p in library.posts if p.path == rel)
     assert post.event is not None and post.draft and post.type == "event"
+
+
+def test_new_proposes_a_short_ascii_slug_for_a_chinese_title_and_says_how_to_choose(lib: Lib) -> None:
+    """Issue 11, item 2: a Chinese slug makes a 148-character link; `new` proposes Pinyin."""
+    args = ["new", "--type", "news", "--at", "2026-12-20 10:00", "--root", str(lib.root)]
+    made = CliRunner().invoke(main, [*args, "--title", "冬至說故事與手作燈籠工作坊"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    assert made.stdout.strip() == "content/posts/2026/2026-12-20-dongzhi-shuo-gushi-yu-shouzuo.md"
+    assert made.stderr.startswith(
+        "slug: dongzhi-shuo-gushi-yu-shouzuo (made from the title, in Latin letters"
+    )
+    assert "run again with --slug NAME, or rename the file (the part after the date)" in made.stderr
+    assert made.stderr.strip().endswith("https://lib.example.org/posts/dongzhi-shuo-gushi-yu-shouzuo/")
+    own = CliRunner().invoke(
+        main, [*args, "--title", "冬至說故事", "--slug", "winter-tales"], catch_exceptions=False
+    )
+    assert own.exit_code == 0 and own.stdout.strip() == "content/posts/2026/2026-12-20-winter-tales.md"
+    assert own.stderr == ""  # the editor chose: nothing to say
+    chinese = CliRunner().invoke(main, [*args, "--title", "冬至", "--slug", "冬至說故事與手作燈籠工作坊"])
+    assert chinese.exit_code == 0
+    assert (
+        "makes the post's link 148 characters long" in chinese.stderr and "an ASCII --slug" in chinese.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("秋季開放時間調整公告", "qiuji-kaifang-shijian-diaozheng-gonggao"),
+        ("圖書館 Wi-Fi 升級", "tushuguan-wi-fi-shengji"),  # more Chinese than Latin: all in Pinyin
+        ("冬至說故事: Winter Solstice #1", "winter-solstice-1"),  # mostly Latin: its words
+        ("Café crème 咖啡", "cafe-creme"),
+        ("2026 年度報告", "2026-niandu-baogao"),
+        ("📚", "post"),
+    ],
+)
+def test_ascii_slugs_are_short_and_plain(title: str, slug: str) -> None:
+    made = ascii_slug(title)
+    assert made == slug and made.isascii() and len(made) <= 40 and slugify(made) == made
 
 
 def test_new_refuses_what_would_not_check(lib: Lib) -> None:

@@ -138,7 +138,12 @@ def codeowners(write: bool, root: Path) -> None:
     default=None,
     help="When it goes out (default: tomorrow 10:00 in the library's time zone).",
 )
-@click.option("--slug", default=None, help="The URL name (default: made from the title).")
+@click.option(
+    "--slug",
+    default=None,
+    help="The URL name: lower-case letters, digits, hyphens (default: made from the title, "
+    "in Pinyin for a Chinese title, since a Chinese slug makes a very long link).",
+)
 @click.option("--author", default=None, help="An author id from content/authors.yml (default: the first).")
 @root_option
 def new_command(
@@ -151,7 +156,7 @@ def new_command(
     """
     from datetime import timedelta
 
-    from shelfpost.library.scaffold import new_post
+    from shelfpost.library.scaffold import new_post, slug_note
 
     library = open_library(root)
     assert library.config is not None
@@ -174,4 +179,7 @@ def new_command(
         raise ShelfpostError(found, f"the new post would not pass check; {draft.path} was not kept")
     for p in found:
         click.echo(p.format_text(), err=True)
+    note = slug_note(draft, title, given=slug, config=library.config)
+    if note:
+        click.echo(note, err=True)
     click.echo(draft.path)

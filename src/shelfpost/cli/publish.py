@@ -66,13 +66,20 @@ def publish(
 
     Exactly once: the intent is recorded in data/published/<slug>.yml before any
     call, every try carries the same key, and an unknown outcome is looked up on
-    the account before a new try. Exits 1 while anything is failed, unknown,
-    late or pending, and says what.
+    the account before a new try. The output starts with a summary (what is sent,
+    what is late, what to do; times in the library's time zone), then each item;
+    --dry-run prints the exact text each channel would get and its length.
+
+    Exit codes, the same for a dry run and a real one: 0 when nothing needs a
+    person; 1 while anything is failed, unknown, late (more than --max-lateness
+    behind: it waits for --allow-late) or pending (over --max); 2 for a usage
+    error. A dry run calls no platform, so failures show only in a real run.
     """
     from datetime import timedelta
 
     from shelfpost.publish.channel import Context
     from shelfpost.publish.registry import adapter_factory
+    from shelfpost.publish.report import Clock, detail_lines, exit_code, summary_lines
     from shelfpost.publish.run import Run, Settings, summary
 
     library = open_library(root)
@@ -100,6 +107,7 @@ def publish(
 
         record_publish_run(root, now, environment().get("GITHUB_RUN_ID"))
     broken = sorted({p.path for p in library.problems if p.is_error})
+    code = exit_code(outcomes)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -107,23 +115,24 @@ def publish(
                     "outcomes": [o.__dict__ for o in outcomes],
                     "summary": summary(outcomes),
                     "skipped_files_with_errors": broken,
+                    "exit_code": code,
                 },
                 ensure_ascii=False,
                 indent=2,
             )
         )
     else:
-        for o in outcomes:
-            head = f"{o.action:<16} {o.channel:<10} {o.post}"
-            click.echo(head + (f"  {o.url}" if o.url else "") + (f"\n    {o.message}" if o.message else ""))
-            if dry_run and o.text:
-                click.echo("    | " + o.text.replace("\n", "\n    | "))
+        assert library.config is not None
+        local = Clock(now, library.config.timezone, library.config.timezone_name)
+        due = {p.slug: p.publish_at for p in library.posts}
+        lines = summary_lines(
+            outcomes, local, due, dry_run=dry_run, max_lateness_hours=max_lateness, max_per_run=max_items
+        )
+        lines += [f"Skipped (has errors, run `shelfpost check`): {path}" for path in broken]
+        click.echo("\n".join([*lines, "", *detail_lines(outcomes, local, due, dry_run=dry_run)]).rstrip())
         counts = summary(outcomes)
         click.echo(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due", err=True)
-        for path in broken:
-            click.echo(f"skipped (has errors, run `shelfpost check`): {path}", err=True)
-    if any(o.needs_attention for o in outcomes) and not dry_run:
-        sys.exit(1)
+    sys.exit(code)
 
 
 @main.command()

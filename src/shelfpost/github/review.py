@@ -64,6 +64,7 @@ class ChannelPreview:
     limit: int
     unit: str
     error: str = ""  # the channel's template failed for this post
+    links: tuple[tuple[str, str], ...] = ()  # (shown text, full URL): Bluesky shows links short
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,9 @@ def _channels(post: Post, library: Library) -> list[ChannelPreview]:
         except Exception as exc:  # a library's template may fail in many ways; `check` names it
             out.append(ChannelPreview(cid, channel.name, "", 0, 0, "", f"the template fails: {exc}"))
             continue
-        out.append(ChannelPreview(cid, channel.name, text.text, text.length, text.limit, text.unit))
+        out.append(
+            ChannelPreview(cid, channel.name, text.text, text.length, text.limit, text.unit, links=text.links)
+        )
     return out
 
 
@@ -261,6 +264,21 @@ def _mapping(value: Any, what: str) -> Mapping[str, Any]:
     return value
 
 
+def _links(value: Any) -> tuple[tuple[str, str], ...]:
+    """A preview's ``(shown text, URL)`` pairs (rendered with care: see :func:`_link_line`)."""
+    if not isinstance(value, list) or len(value) > 100:
+        raise ReportError("links: expected a list of at most 100 [text, url] pairs")
+    out = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+            raise ReportError("links: expected [text, url] pairs")
+        shown, url = pair
+        if len(shown) > 500 or len(url) > 2000:
+            raise ReportError("links: a link's text or URL is too long")
+        out.append((shown, url))
+    return tuple(out)
+
+
 def _file_from(data: Mapping[str, Any]) -> FileReport:
     slot = data.get("slot")
     slot_info = None
@@ -286,6 +304,7 @@ def _file_from(data: Mapping[str, Any]) -> FileReport:
                 _get(c, "limit", int),
                 _get(c, "unit", str, limit=40),
                 _get(c, "error", str),
+                _links(c.get("links", [])),
             )
             for c in (_mapping(x, "channel") for x in _get(data, "channels", list))
         ],
@@ -444,9 +463,20 @@ def _render_post(f: FileReport, config: Config, now: datetime) -> list[str]:
             mark = "✅" if c.length <= c.limit else f"❌ {c.length - c.limit} over the limit"
             lines += [f"**{md(c.name)}** ({code(c.channel)}): {c.length} / {c.limit} {md(c.unit)} {mark}", ""]
             lines += [fenced(c.text), ""]
+            if any(shown != url for shown, url in c.links):
+                lines += [*(_link_line(shown, url) for shown, url in c.links if shown != url), ""]
     else:
         lines += ["No social channels: the post goes to the site and the feeds only.", ""]
     return lines
+
+
+SAFE_URL_RE = re.compile(r"https?://[^\s<>\"`\\]+")
+
+
+def _link_line(shown: str, url: str) -> str:
+    """``- `shown` links to <url>``: an autolink only for a plain http(s) URL, else code."""
+    target = f"<{url}>" if SAFE_URL_RE.fullmatch(url) else code(url)
+    return f"- {code(shown)} links to {target}"
 
 
 def _render_problems(f: FileReport) -> list[str]:

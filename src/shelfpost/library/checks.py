@@ -320,6 +320,10 @@ def plan_checks(library: Library, texts: TextFor | None = None) -> list[Problem]
                     url_note = (
                         f"; a link counts as {channel.url_length}" if channel.kind == "mastodon" else ""
                     )
+                    if text.link_added:
+                        url_note = (
+                            "; this counts the post's link, added because the image replaces the link card"
+                        )
                     add(
                         post.path,
                         post.mark(where),

@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 import yaml
 from jinja2 import Environment, StrictUndefined
 
-from shelfpost.library.model import Library, PostType
+from shelfpost.library.model import Config, Library, PostType
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "new"
 LIBRARY_TEMPLATES = "templates/new"
@@ -35,6 +35,46 @@ def slugify(title: str) -> str:
     text = unicodedata.normalize("NFC", title).lower()
     text = "".join(ch if ch.isalnum() else "-" for ch in text)
     return re.sub(r"-{2,}", "-", text).strip("-")[:60].strip("-") or "post"
+
+
+ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+SLUG_WORDS = 5  # a proposed slug keeps at most this many words...
+SLUG_CHARS = 40  # ...and this many characters
+
+
+def _short(words: list[str]) -> str:
+    out: list[str] = []
+    for word in words:
+        if len(out) == SLUG_WORDS or len("-".join([*out, word])) > SLUG_CHARS:
+            break
+        out.append(word)
+    return "-".join(out) or (words[0][:SLUG_CHARS] if words else "")
+
+
+def ascii_slug(title: str) -> str:
+    """A short ASCII slug for a title in any script: a Chinese slug is a long link.
+
+    ``冬至說故事與手作燈籠工作坊`` as a slug is 148 characters of ``%E5%86%AC...`` in
+    the post's URL. A title with more Latin letters than other letters (often one with
+    its English title) gives its Latin words; otherwise the title's words (jieba, the
+    segmenter the site's search uses) in Hanyu Pinyin without tones:
+    ``dongzhi-shuo-gushi-yu-shouzuo``. At most 5 words and 40 characters, cut between words.
+    """
+    decomposed = unicodedata.normalize("NFKD", title).lower()
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))  # café -> cafe
+    latin = ASCII_WORD_RE.findall(text)
+    letters = sum(1 for ch in text if ch.isalpha())
+    if 2 * sum(1 for ch in "".join(latin) if ch.isalpha()) > letters:
+        return _short(latin) or "post"
+    import jieba  # here: loading its dictionary takes a second, and only `new` needs it
+    from pypinyin import lazy_pinyin
+
+    jieba.setLogLevel(60)  # no "Building prefix dict" chatter on the terminal
+    words = []
+    for word in jieba.lcut(text):
+        spelled = "".join(lazy_pinyin(word)).lower()
+        words += ASCII_WORD_RE.findall(spelled)
+    return _short(words) or "post"
 
 
 def yaml_scalar(value: str) -> str:
@@ -128,7 +168,7 @@ def new_post(
         known = ", ".join(library.authors) or "none: add one to content/authors.yml"
         raise ValueError(f"author {author!r} is not in content/authors.yml (known: {known})")
     local = publish_at.astimezone(config.timezone)
-    slug = slug or slugify(title)
+    slug = slug or (slugify(title) if title.isascii() else ascii_slug(title))
     start = (local + timedelta(days=7)).replace(hour=14, minute=0)
     text = render_skeleton(
         template_source(library.root, ptype),
@@ -142,6 +182,24 @@ def new_post(
         channels=social_channels(library),
     )
     return NewPost(f"content/posts/{local:%Y}/{local:%Y-%m-%d}-{slug}.md", text)
+
+
+def slug_note(draft: NewPost, title: str, *, given: str | None, config: Config) -> str | None:
+    """What ``shelfpost new`` says about the slug: how it was made and how to choose another."""
+    slug = draft.path.rsplit("/", 1)[-1].removesuffix(".md")[len("YYYY-MM-DD-") :]
+    url = config.post_url(slug)
+    if given is None and not title.isascii():
+        return (
+            f"slug: {slug} (made from the title, in Latin letters: a Chinese slug makes the post's link "
+            f"over 100 characters long). To choose another, run again with --slug NAME, or rename the "
+            f"file (the part after the date) before the post is published; the link is {url}"
+        )
+    if not slug.isascii():
+        return (
+            f"slug: {slug} makes the post's link {len(url)} characters long ({url}); "
+            "an ASCII --slug keeps it short"
+        )
+    return None
 
 
 # --- README: write a post in your browser --------------------------------------------------

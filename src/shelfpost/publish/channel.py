@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
+from shelfpost.library.channeltext import Facet
 from shelfpost.library.model import Channel, Post
 
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -51,7 +52,7 @@ class Item:
 
     post: Post
     channel: Channel
-    text: str
+    text: str  # exactly what is sent: :func:`shelfpost.library.channeltext.channel_text`
     url: str  # the post's page on the site
     key: str  # idempotency key: the same for every try of this post on this channel
     rkey: str  # Bluesky record key, chosen before the first try
@@ -61,11 +62,17 @@ class Item:
     lang: str | None = None
     title: str = ""
     summary: str = ""
+    facets: tuple[Facet, ...] = ()  # Bluesky: links and hashtags of ``text``, UTF-8 byte offsets
+    written: str = ""  # the text as the template or ``texts`` wrote it, before the channel's finishing
 
     @property
     def digest(self) -> str:
-        """Identifies the text and images sent, so a later edit can be noticed."""
-        parts = [self.text, *(f"{i.path.name}:{i.alt}" for i in self.images)]
+        """Identifies the text and images sent, so a later edit can be noticed.
+
+        Taken over the text as written (before the channel's finishing), so a change in
+        how shelfpost finishes a text (a link shown short) is not taken for an edit.
+        """
+        parts = [self.written or self.text, *(f"{i.path.name}:{i.alt}" for i in self.images)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from shelfpost.library.channeltext import measure, render_text
+from shelfpost.library.channeltext import channel_text, image_embed, measure
 from shelfpost.library.model import Channel, Library, Post
 from shelfpost.library.records import ChannelRecord, PostRecord, load_record, save_record
 from shelfpost.publish.channel import (
@@ -63,6 +63,9 @@ class Outcome:
     message: str = ""
     url: str | None = None
     text: str = ""
+    length: int = 0  # dry run: the text's length as the platform counts it
+    limit: int = 0
+    unit: str = ""
 
     @property
     def needs_attention(self) -> bool:
@@ -77,19 +80,29 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def local_time(moment: datetime, library: Library) -> str:
+    """``2026-09-01 09:00`` in the library's time zone (what people read; records keep UTC)."""
+    tz = library.config.timezone if library.config is not None else UTC
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
 def make_item(library: Library, post: Post, channel: Channel) -> Item:
     assert library.config is not None
     cfg = library.config
     images: tuple[Image, ...] = ()
     image_urls: tuple[str, ...] = ()
-    if post.image and post.image_alt:
+    if image_embed(post):  # the test channel_text makes: the Bluesky text then carries the link
+        assert post.image is not None and post.image_alt is not None
         images = (Image(library.root / post.image, post.image_alt),)
         image_urls = (cfg.base_url + quote(post.image.removeprefix("content/")),)
     key = idempotency_key(cfg.base_url, post.slug, channel.id)
+    final = channel_text(post, channel, cfg, library.channel_templates)
     return Item(
         post=post,
         channel=channel,
-        text=render_text(post, channel, cfg, library.channel_templates),
+        text=final.text,
+        facets=final.facets,
+        written=final.written,
         url=cfg.post_url(post.slug),
         key=key,
         rkey=tid(post.publish_at, key),
@@ -153,7 +166,10 @@ class Run:
     ) -> None:
         post, channel = (item.post, item.channel) if isinstance(item, Item) else item
         text = item.text if isinstance(item, Item) else ""
-        self.outcomes.append(Outcome(post.slug, channel.id, action, state, message, url, text))
+        length, limit, unit = measure(text, channel) if text and self.dry_run else (0, 0, "")
+        self.outcomes.append(
+            Outcome(post.slug, channel.id, action, state, message, url, text, length, limit, unit)
+        )
 
     # --- the run --------------------------------------------------------------------------
     def run(self) -> list[Outcome]:
@@ -192,12 +208,22 @@ class Run:
                 item,
                 "late",
                 current.state if current else "none",
-                f"due {_iso(item.post.publish_at)}, more than "
+                f"due {local_time(item.post.publish_at, self.library)}, more than "
                 f"{self.settings.max_lateness.total_seconds() / 3600:g} hours ago: run with --allow-late "
                 "to send it",
             )
             return record
-        if self.dry_run:
+        if self.dry_run:  # what the real run would do, as far as it can be known without calls
+            if self.sent >= self.settings.max_per_run:
+                self.note(
+                    item,
+                    "pending",
+                    current.state if current else "none",
+                    f"would wait: a run sends at most {self.settings.max_per_run} (--max); "
+                    "the next run sends it",
+                )
+                return record
+            self.sent += 1
             length, limit, unit = measure(item.text, item.channel)
             images = f", {len(item.images)} image(s)" if item.images else ""
             action = "would look on the account first, then send" if tried else "would send"

@@ -3,7 +3,9 @@
 The record key (a TID) is chosen before the first try and kept in the record, so
 a retry writes to the same key: it cannot create a second post, and
 ``getRecord`` on that key answers whether an earlier try landed. Facets (links,
-hashtags) use UTF-8 byte offsets, as the protocol requires. Images go up as blobs
+hashtags) use UTF-8 byte offsets, as the protocol requires; the text and its facets
+come made in the item (:func:`shelfpost.library.channeltext.channel_text`: what ``check``
+measured and the dry run printed is what is sent). Images go up as blobs
 with their alt text, shrunk below the blob limit; a post without an image gets a
 link card with its title and summary. Bluesky cannot edit a post: edits are
 reported, not applied.
@@ -16,7 +18,6 @@ import mimetypes
 from collections.abc import Callable
 from typing import Any
 
-import regex
 from atproto import Client, models
 from atproto_client import exceptions as atp_errors
 
@@ -25,33 +26,6 @@ from shelfpost.publish.channel import Context, Failure, Item, PlatformError, Sen
 
 COLLECTION = "app.bsky.feed.post"
 BLOB_LIMIT = 1_000_000  # bytes; the PDS refuses bigger image blobs
-LINK_RE = regex.compile(r"https?://[^\s<>\"]+")
-TAG_RE = regex.compile(r"(?<![\p{L}\p{N}_#])#([\p{L}\p{N}_]+)")
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    """Link and hashtag facets with UTF-8 byte offsets (not character offsets)."""
-    out = []
-
-    def span(start: int, end: int) -> dict[str, int]:
-        return {"byteStart": len(text[:start].encode("utf-8")), "byteEnd": len(text[:end].encode("utf-8"))}
-
-    for m in LINK_RE.finditer(text):
-        url = m.group(0).rstrip(".,;:!?)）。，")
-        out.append(
-            {
-                "index": span(m.start(), m.start() + len(url)),
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
-            }
-        )
-    for m in TAG_RE.finditer(text):
-        out.append(
-            {
-                "index": span(m.start(), m.end()),
-                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": m.group(1)}],
-            }
-        )
-    return sorted(out, key=lambda f: f["index"]["byteStart"])
 
 
 def shrink(data: bytes, limit: int = BLOB_LIMIT) -> tuple[bytes, str | None]:
@@ -144,11 +118,8 @@ class BlueskyAdapter:
     # --- the interface -------------------------------------------------------------------------
     def post(self, item: Item) -> Sent:
         self._login()
-        text = item.text
         embed: dict[str, Any]
-        if item.images:
-            if item.url not in text:
-                text = f"{text}\n\n{item.url}"
+        if item.images:  # the text carries the post's link already (channeltext.channel_text)
             images = []
             for image in item.images[:4]:
                 data, mime = shrink(image.path.read_bytes())
@@ -164,9 +135,9 @@ class BlueskyAdapter:
             }
         record: dict[str, Any] = {
             "$type": COLLECTION,
-            "text": text,
+            "text": item.text,  # exactly what check and the dry run measured
             "createdAt": item.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            "facets": facets(text),
+            "facets": [f.record() for f in item.facets],
             "embed": embed,
         }
         if item.lang:
