@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: The moment the shared sample site is built for.
+SAMPLE_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
 
 CONFIG = """\
 library:
@@ -86,7 +90,13 @@ def lib(tmp_path: Path) -> Lib:
 def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A copy of the repository's sample library (content, config, templates)."""
     dest = tmp_path_factory.mktemp("sample") / "library"
-    dest.mkdir()
+    copy_sample(dest)
+    yield dest
+
+
+def copy_sample(dest: Path) -> None:
+    """The repository's sample library (content, plan, config, templates) copied to ``dest``."""
+    dest.mkdir(parents=True)
     for name in ("content", "calendar", "partners", "plan", "shelfpost.yml", "mkdocs.yml"):
         src = REPO / name
         if src.is_dir():
@@ -95,7 +105,27 @@ def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             shutil.copyfile(src, dest / name)
     if (REPO / "templates").is_dir():
         shutil.copytree(REPO / "templates", dest / "templates")
-    yield dest
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample library's site at :data:`SAMPLE_NOW`, built once per test run and shared by
+    every xdist worker (the first builds it under a lock, the others wait and reuse it).
+    Read-only: a test that changes the site builds its own."""
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of a run
+    out = shared / "sample-site"
+    with open(shared / "sample-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "index.html").is_file():
+            from shelfpost import load_library
+            from shelfpost.site.build import build_site
+
+            source = shared / "sample-source"
+            if source.exists():
+                shutil.rmtree(source)
+            copy_sample(source)
+            build_site(load_library(source), SAMPLE_NOW, out, work_dir=shared / "sample-work")
+    return out
 
 
 #: Run a command without root's power to ignore file permissions (CAP_DAC_OVERRIDE,

@@ -42,7 +42,8 @@ class FakeGitHubIssues:
 
             def payload(self) -> dict[str, Any]:
                 length = int(self.headers.get("Content-Length") or 0)
-                return json.loads(self.rfile.read(length) or b"{}")
+                data: dict[str, Any] = json.loads(self.rfile.read(length) or b"{}")
+                return data
 
             def route(self) -> None:
                 parts = urlsplit(self.path)

@@ -22,10 +22,8 @@ from urllib.parse import quote
 import pytest
 
 from shelfpost import load_library
-from shelfpost.site.build import build_site
 from shelfpost.site.docs import ACCESSIBLE_PRIMARY
 from test_browser import ARGS, CHROMIUM, block_outside, type_chinese, wait_for_search_ready
-from test_build import NOW
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("a11y")]
 
@@ -129,10 +127,8 @@ class StaticHost(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(sample_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("a11y") / "site"
-    build_site(load_library(sample_copy), NOW, out)
-    return out
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
 @pytest.fixture(scope="module")

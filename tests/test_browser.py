@@ -11,10 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from shelfpost import load_library
-from shelfpost.site.build import build_site
-from test_build import NOW
-
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("engine")]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,9 +32,8 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def served_site(sample_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    out = tmp_path_factory.mktemp("browser") / "site"
-    build_site(load_library(sample_copy), NOW, out)
+def served_site(sample_site: Path) -> Iterator[str]:
+    out = sample_site
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -11,12 +11,12 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import Lib, post_text, run_cli
+from conftest import SAMPLE_NOW, Lib, post_text, run_cli
 from shelfpost import load_library
 from shelfpost.site.build import build_site
 from shelfpost.site.feeds import render_feeds
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+NOW = SAMPLE_NOW
 LATER = datetime(2026, 12, 5, 12, 0, tzinfo=timezone(timedelta(hours=8)))
 
 pytestmark = pytest.mark.xdist_group("engine")
@@ -36,13 +36,6 @@ def all_text(site: Path) -> str:
         for p in site.rglob("*")
         if p.is_file() and p.suffix in {".html", ".xml", ".json", ".txt"}
     )
-
-
-@pytest.fixture(scope="session")
-def sample_site(sample_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    build_site(load_library(sample_copy), NOW, out)
-    return out
 
 
 @pytest.fixture(scope="session")

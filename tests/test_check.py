@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, Lib, post_text, run_cli
-from shelfpost import load_library
+from shelfpost import Problem, load_library
 
 # (file name, file text, expected "line:col: error: message" start)
 P = "content/posts/2026/"
-BAD_POSTS = [
+BAD_POSTS: list[tuple[str, str | bytes, str]] = [
     (
         "2026-10-02-unclosed",
         "---\ntitle: x\npublish_at: 2026-10-01 10:00\n\nbody\n",
@@ -176,7 +177,7 @@ def bad_lib(lib: Lib) -> Lib:
     return lib
 
 
-def lines_for(problems: list, name: str) -> list[str]:
+def lines_for(problems: Sequence[Problem], name: str) -> list[str]:
     return [
         f"{p.line}:{p.column}: {p.severity.value}: {p.message}" for p in problems if p.path == f"{P}{name}.md"
     ]

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import yaml
@@ -22,7 +23,7 @@ from fault_proxy import FaultProxy, Rule
 from shelfpost import load_library
 from shelfpost.publish.adapters.mastodon import MastodonAdapter
 from shelfpost.publish.channel import Failure, PlatformError
-from shelfpost.publish.run import Run, Settings
+from shelfpost.publish.run import Outcome, Run, Settings
 
 TPE = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TPE)
@@ -60,7 +61,9 @@ def statuses(server: MockServer) -> list[dict]:  # type: ignore[type-arg]
     return list(api.account_statuses(me["id"], limit=40))
 
 
-def run(lib: Lib, *, sleeps: list[float] | None = None, timeout: float = 5.0, **settings: object) -> list:  # type: ignore[type-arg]
+def run(
+    lib: Lib, *, sleeps: list[float] | None = None, timeout: float = 5.0, **settings: Any
+) -> list[Outcome]:
     library = load_library(lib.root)
     assert library.ok, library.problems
     waits = sleeps if sleeps is not None else []
@@ -70,11 +73,12 @@ def run(lib: Lib, *, sleeps: list[float] | None = None, timeout: float = 5.0, **
         lambda ch: MastodonAdapter(ch, TOKEN, timeout=timeout, clock=CLOCK),
         settings=Settings(backoff=0.01, **settings),
         sleep=waits.append,
-    ).run()  # type: ignore[arg-type]
+    ).run()
 
 
-def record(lib: Lib, slug: str) -> dict:  # type: ignore[type-arg]
-    return yaml.safe_load((lib.root / f"data/published/{slug}.yml").read_text("utf-8"))
+def record(lib: Lib, slug: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((lib.root / f"data/published/{slug}.yml").read_text("utf-8"))
+    return data
 
 
 def posted(lib: Lib, name: str = "2026-11-26-hello", **kw: str) -> None:

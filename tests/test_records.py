@@ -68,7 +68,7 @@ def typed(value: Any) -> str:
 
 @needs_libyaml
 def test_records_are_read_with_libyaml() -> None:
-    assert records._Loader is yaml.CSafeLoader
+    assert records._Loader is yaml.CSafeLoader  # type: ignore[attr-defined]
 
 
 @needs_libyaml

@@ -92,12 +92,13 @@ class FakeGitHub:
 
     # --- answers ---------------------------------------------------------------------
 
-    def load(self, name: str) -> Any:
+    def load(self, name: str) -> dict[str, Any]:
         text = fixture(name).replace("https://api.github.com", self.base)
-        return json.loads(text.replace("octocat/Hello-World", REPO))
+        data: dict[str, Any] = json.loads(text.replace("octocat/Hello-World", REPO))
+        return data
 
     def user(self, login: str) -> dict[str, Any]:
-        user = self.load("issue-comment.json")["user"]
+        user: dict[str, Any] = self.load("issue-comment.json")["user"]
         user.update(login=login, type="Bot" if login.endswith("[bot]") else "User")
         return user
 
@@ -109,7 +110,7 @@ class FakeGitHub:
             .replace("/pulls/1347", f"/pulls/{number}")
             .replace("/issues/1347", f"/issues/{number}")
         )
-        data = json.loads(text)
+        data = dict(json.loads(text))
         data["number"] = number
         data["user"] = self.user(info["author"])
         data["head"]["sha"] = info["head_sha"]

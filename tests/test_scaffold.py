@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from conftest import REPO, Lib
 from shelfpost import load_library
@@ -24,7 +24,7 @@ members:
 """
 
 
-def cli(*args: str) -> object:
+def cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 

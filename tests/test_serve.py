@@ -25,7 +25,8 @@ def free_port() -> int:
 def fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as r:  # noqa: S310 - 127.0.0.1 only
-            return r.read().decode("utf-8")
+            text: str = r.read().decode("utf-8")
+            return text
     except OSError:
         return None
 

@@ -79,10 +79,8 @@ THEME_MESSAGES = [
 
 
 @pytest.fixture(scope="module")
-def site(sample_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("validity") / "site"
-    build_site(load_library(sample_copy), NOW, out)
-    return out
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
 @pytest.fixture(scope="module")
