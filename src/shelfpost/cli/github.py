@@ -13,6 +13,8 @@ import click
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     environment,
+    format_option,
+    now_option,
     open_library,
     parse_now,
     root_option,
@@ -78,7 +80,7 @@ def _github_failed(exc: Exception) -> None:
     metavar="SHA",
     help="With --from-report: the commit the run was for; a report about another commit is not posted.",
 )
-@click.option("--now", "now_text", metavar="ISO8601", default=None, help="Judge times as of this moment.")
+@now_option("Judge times as of this moment.")
 @click.option(
     "--bot-login",
     default="github-actions[bot]",
@@ -149,17 +151,8 @@ def review(
 @click.option(
     "--unreviewed", is_flag=True, help="Only live posts not approved by someone other than their author."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
-@click.option(
-    "--now", "now_text", metavar="ISO8601", default=None, help="Which posts are live (default: the clock)."
-)
+@format_option(["text", "json"], "text for people, json for machines.")
+@now_option("Which posts are live (default: the clock).")
 @root_option
 @click.pass_context
 def audit(ctx: click.Context, unreviewed: bool, fmt: str, now_text: str | None, root: Path) -> None:
@@ -190,9 +183,7 @@ def audit(ctx: click.Context, unreviewed: bool, fmt: str, now_text: str | None, 
 
 @audit.command(name="record")
 @click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository the posts were merged in.")
-@click.option(
-    "--now", "now_text", metavar="ISO8601", default=None, help="Which posts are live (default: the clock)."
-)
+@now_option("Which posts are live (default: the clock).")
 @root_option
 def audit_record(repo: str, now_text: str | None, root: Path) -> None:
     """Record who wrote and approved each live post that has no audit yet (GITHUB_TOKEN)."""

@@ -11,6 +11,7 @@ from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     clock,
     file_cache,
+    format_option,
     open_library,
     parse_now,
     relative,
@@ -25,14 +26,7 @@ from shelfpost.library.problems import FORMATS, format_problems
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text (path:line:col: error: ...), github (Actions annotations) or json.",
-)
+@format_option(FORMATS, "text (path:line:col: error: ...), github (Actions annotations) or json.")
 @click.option(
     "--no-cache",
     is_flag=True,
@@ -74,14 +68,7 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown"]),
-    default="text",
-    show_default=True,
-    help="markdown prints the tables the README holds.",
-)
+@format_option(["text", "markdown"], "markdown prints the tables the README holds.")
 def schema(fmt: str) -> None:
     """Print every field of every file people edit, with what it means."""
     from shelfpost.library.fileschemas import schema_markdown, schema_tables

@@ -10,6 +10,7 @@ import click
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     console,
+    format_option,
     month_option,
     open_month,
     root_option,
@@ -19,14 +20,7 @@ from shelfpost.library.problems import errors
 
 @main.command()
 @month_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines (the same data).",
-)
+@format_option(["text", "json"], "text for people, json for machines (the same data).")
 @root_option
 def status(month_text: str | None, now_text: str | None, fmt: str, root: Path) -> None:
     """One screen: are we on plan this month?
@@ -57,14 +51,7 @@ def status(month_text: str | None, now_text: str | None, fmt: str, root: Path) -
 
 @main.command(name="calendar")
 @month_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@format_option(["text", "json"], "text for people, json for machines.")
 @click.option(
     "--ics",
     "ics_file",

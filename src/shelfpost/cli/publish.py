@@ -12,6 +12,8 @@ import click
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     environment,
+    format_option,
+    now_option,
     open_library,
     parse_now,
     root_option,
@@ -21,13 +23,7 @@ from shelfpost.cli.options import (
 
 
 @main.command()
-@click.option(
-    "--now",
-    "now_text",
-    metavar="ISO8601",
-    default=None,
-    help="Publish what is due at this moment (default: the clock).",
-)
+@now_option("Publish what is due at this moment (default: the clock).")
 @click.option(
     "--dry-run", is_flag=True, help="Print exactly what would be sent, per channel; change nothing."
 )
@@ -43,14 +39,7 @@ from shelfpost.cli.options import (
     "--max-lateness", default=24.0, show_default=True, help="Hours after which a post waits for --allow-late."
 )
 @click.option("--max", "max_items", default=20, show_default=True, help="At most this many sends in one run.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@format_option(["text", "json"], "text for people, json for machines.")
 @root_option
 def publish(
     now_text: str | None,
@@ -136,25 +125,15 @@ def publish(
 
 
 @main.command()
-@click.option(
-    "--now",
-    "now_text",
-    metavar="ISO8601",
-    default=None,
-    help="Decide as of this moment (default: the clock). Give an offset (the workflow uses UTC, ...Z).",
-)
+@now_option("Decide as of this moment (default: the clock). Give an offset (the workflow uses UTC, ...Z).")
 @click.option(
     "--record",
     is_flag=True,
     help="After a successful run: load the library and write data/runs/last-deploy.json for the next run.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines, github: `due=true|false` lines for $GITHUB_OUTPUT.",
+@format_option(
+    ["text", "json", "github"],
+    "text for people, json for machines, github: `due=true|false` lines for $GITHUB_OUTPUT.",
 )
 @root_option
 def due(now_text: str | None, record: bool, fmt: str, root: Path) -> None:

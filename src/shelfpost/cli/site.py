@@ -13,6 +13,7 @@ from shelfpost.cli.options import (
     clock,
     environment,
     file_cache,
+    now_option,
     parse_now,
     root_option,
     stage,
@@ -21,12 +22,8 @@ from shelfpost.library.loader import default_jobs, load_library
 
 
 @main.command()
-@click.option(
-    "--now",
-    "now_text",
-    metavar="ISO8601",
-    default=None,
-    help="Build as of this moment (default: the clock). Without an offset it is in the library's time zone.",
+@now_option(
+    "Build as of this moment (default: the clock). Without an offset it is in the library's time zone."
 )
 @click.option(
     "--drafts",

@@ -37,6 +37,8 @@ BLOCKED_TAG_CHARS = re.compile(r"[/#?%\\<>\"']")
 
 
 class Language(Field):
+    """A BCP 47 language tag: what the site, the feeds and the platforms are told."""
+
     kind = "language tag (BCP 47, e.g. zh-TW, en)"
 
     def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:

@@ -413,14 +413,7 @@ def load_post(
     if not ok or ptype is None:
         return None
     return Post(
-        path=rel,
-        slug=slug,
-        title=data["title"],
-        summary=data["summary"],
-        body=body,
-        body_line=body_line,
-        links=tuple(links),
-        marks=MappingProxyType(dict(data.marks)),
+        **_document_fields(rel, slug, data, body, body_line, links),
         publish_at=data["publish_at"],
         type=ptype.id,
         tags=data["tags"],
@@ -439,6 +432,22 @@ def load_post(
     )
 
 
+def _document_fields(
+    rel: str, slug: str, data: Validated, body: str, body_line: int, links: list[Any]
+) -> dict[str, Any]:
+    """What posts and pages share (:class:`~shelfpost.library.model.Document`)."""
+    return {
+        "path": rel,
+        "slug": slug,
+        "title": data["title"],
+        "summary": data["summary"],
+        "body": body,
+        "body_line": body_line,
+        "links": tuple(links),
+        "marks": MappingProxyType(dict(data.marks)),
+    }
+
+
 def load_page(path: Path, rel: str, rep: Reporter, ctx: Context, raw: bytes | None = None) -> Page | None:
     slug = path.stem
     problem = slug_problem(slug)
@@ -452,14 +461,7 @@ def load_page(path: Path, rel: str, rep: Reporter, ctx: Context, raw: bytes | No
     if data is None or not data.complete or not ok or problem or data["draft"]:
         return None
     return Page(
-        path=rel,
-        slug=slug,
-        title=data["title"],
-        summary=data["summary"],
-        body=body,
-        body_line=body_line,
-        links=tuple(links),
-        marks=MappingProxyType(dict(data.marks)),
+        **_document_fields(rel, slug, data, body, body_line, links),
         order=data["order"],
         nav=data["nav"],
     )

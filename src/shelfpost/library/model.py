@@ -80,6 +80,8 @@ class Config:
 
 @dataclass(frozen=True)
 class Author:
+    """A person who writes posts (content/authors.yml): shown on the site under their posts."""
+
     id: str
     name: str
     role: str = ""
@@ -317,6 +319,8 @@ class BudgetLine:
 
 @dataclass(frozen=True)
 class Spend:
+    """One payment against a budget line (plan/budget.yml ``spent``)."""
+
     date: date
     line: str
     amount: float
@@ -325,6 +329,8 @@ class Spend:
 
 @dataclass(frozen=True)
 class Budget:
+    """The period's budget: its lines and what was spent, for pace warnings and reports."""
+
     currency: str
     start: date
     end: date

@@ -77,6 +77,8 @@ class TargetRow:
 
 @dataclass(frozen=True)
 class Status:
+    """Everything ``shelfpost status`` shows: the screen and the JSON come from this object."""
+
     month: str
     today: str
     targets: list[TargetRow]
