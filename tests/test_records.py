@@ -67,11 +67,6 @@ def typed(value: Any) -> str:
 
 
 @needs_libyaml
-def test_records_are_read_with_libyaml() -> None:
-    assert records._Loader is yaml.CSafeLoader  # type: ignore[attr-defined]
-
-
-@needs_libyaml
 def test_a_full_record_reads_the_same_through_libyaml_and_pure_python(tmp_path: Path) -> None:
     text = save_record(tmp_path, FULL).read_text(encoding="utf-8")
     assert "图书馆" in text  # written as text (allow_unicode), not escaped
