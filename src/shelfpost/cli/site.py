@@ -33,7 +33,6 @@ from shelfpost.library.loader import default_jobs, load_library
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=None,
     help="Output folder (default: site/ in the library).",
 )
 @click.option(
