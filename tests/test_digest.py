@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import html
 import os
 import re
 from collections.abc import Iterator
@@ -267,6 +268,89 @@ def test_resend_on_purpose_carries_the_same_message_id(root: Path, server: Serve
     first, second = parsed(server, 0), parsed(server, 1)
     assert first["Message-ID"] == second["Message-ID"]
     assert parts(first) == parts(second)
+
+
+# --- on the site ---------------------------------------------------------------------------
+
+
+def test_the_archive_page_lists_what_went_out_and_the_home_page_links_to_the_sign_up_page(
+    root: Path, server: Server, tmp_path: Path
+) -> None:
+    from shelfpost.site.build import build_site
+
+    assert run(root, server, datetime(2026, 12, 4, 9, 5, tzinfo=TAIPEI)).action == "sent"
+    server.handler.faults = ["550"]
+    assert run(root, server).action == "rejected"  # never went out: not in the archive
+    post = next((root / "content/posts").rglob("*christmas-story-party*.md"))
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("\n---\n", "\nwithdrawn: true\n---\n", 1), encoding="utf-8"
+    )
+    out = tmp_path / "site"
+    build_site(load_library(root), WEEK, out, work_dir=tmp_path / "work")
+    page = html.unescape((out / "newsletter/index.html").read_text(encoding="utf-8"))
+    sign_up = "https://lists.library.example.org/mailman3/lists/news.lists.library.example.org/"
+    assert "電子報 Newsletter" in page and sign_up in page and "訂閱電子報" in page
+    assert "2026-12-04 · 晴川市立圖書館電子報：2026-12-04 新文章與近期活動" in page
+    assert "2026-12-11" not in page  # the refused one
+    assert "christmas-story-party" not in page  # withdrawn: its link is gone, nothing recalled
+    home = html.unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert sign_up in home and 'href="newsletter/"' in home
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_html_part_in_chromium_has_no_axe_violations_and_shows_chinese(
+    root: Path, server: Server, december_site: Path, tmp_path: Path
+) -> None:
+    """Also writes docs/screenshots/digest-2026-12.png (`make screenshots` sets the folder)."""
+    import shutil
+
+    from playwright.sync_api import Route, sync_playwright
+
+    from test_a11y import GLYPHS_NOT_BOXES, node_tools
+    from test_browser import ARGS, CHROMIUM
+
+    assert run(root, server).action == "sent"
+    html = parts(parsed(server))[1]
+    assert shutil.which(CHROMIUM), "Debian's chromium is missing: run `make browser`"
+    outside: list[str] = []
+
+    def route(r: Route) -> None:
+        url = r.request.url
+        if url.startswith("https://library.example.org/") and site_has(december_site, url):
+            r.fulfill(path=str(december_site / unquote(urlsplit(url).path).lstrip("/")))
+        elif url.startswith("data:") or url == "about:blank":
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    folder = Path(os.environ.get("SHELFPOST_SCREENSHOTS") or tmp_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 680, "height": 900}, locale="zh-TW")
+        page = context.new_page()
+        page.route("**/*", route)
+        page.set_content(html, wait_until="load")
+        assert page.evaluate(GLYPHS_NOT_BOXES) == [True, True], "Chinese renders as boxes: run `make browser`"
+        widths = page.locator("img").evaluate_all("els => els.map(e => [e.naturalWidth, e.alt])")
+        assert widths and all(w > 0 and alt for w, alt in widths), widths  # the images loaded, with alt
+        page.add_script_tag(path=str(node_tools() / "axe-core/axe.min.js"))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        assert found == [], found
+        page.screenshot(path=str(folder / "digest-2026-12.png"), full_page=True)
+        # Dark mode: the text stays readable on the dark sheet.
+        page.emulate_media(color_scheme="dark")
+        colours = page.locator("h3 a, p").first.evaluate("e => getComputedStyle(e).color")
+        assert colours != "rgb(31, 35, 40)", colours  # not the light scheme's near-black
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        assert [v["id"] for v in result["violations"]] == []
+        context.close()
+        browser.close()
+    assert outside == [], outside
 
 
 # --- bad input ---------------------------------------------------------------------------
