@@ -270,6 +270,21 @@ def test_resend_on_purpose_carries_the_same_message_id(root: Path, server: Serve
     assert parts(first) == parts(second)
 
 
+def test_due_becomes_true_when_the_period_comes_and_false_once_it_went_out(
+    root: Path, server: Server
+) -> None:
+    import json
+
+    manifest = root / "data/runs/last-deploy.json"
+    pending = run_cli("due", "--record", "--now", "2026-12-11 10:00", cwd=root)
+    assert pending.returncode == 0, pending.stderr
+    assert json.loads(manifest.read_text("utf-8"))["next_due"] == "2026-12-11T01:00:00Z"  # Friday 09:00 +08
+    assert run(root, server).action == "sent"
+    done = run_cli("due", "--record", "--now", "2026-12-11 10:00", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(manifest.read_text("utf-8"))["next_due"] > "2026-12-11T02:00:00Z"
+
+
 # --- on the site ---------------------------------------------------------------------------
 
 
