@@ -441,6 +441,70 @@ def test_the_command_sends_over_starttls_with_the_certificate_it_is_told_to_trus
     assert len(server.handler.received) == 1
 
 
+def test_an_older_unknown_digest_keeps_asking_for_a_person_while_later_ones_go_out(
+    root: Path, server: Server
+) -> None:
+    server.handler.faults = ["drop"]
+    assert run(root, server, datetime(2026, 12, 4, 9, 5, tzinfo=TAIPEI)).action == "unknown"
+    outcomes = digest(root, server).run()
+    assert [(o.digest, o.action) for o in outcomes] == [
+        ("newsletter-2026-12-11", "sent"),
+        ("newsletter-2026-12-04", "unknown"),
+    ]
+    assert "--confirm newsletter-2026-12-04" in outcomes[1].message
+    # The unknown one's posts count as carried: the later digest does not repeat them.
+    first = record(root, "newsletter-2026-12-04")
+    assert not set(first["posts"]) & set(outcomes[0].posts)
+
+
+def test_channel_settings_are_checked_with_their_lines(root: Path) -> None:
+    path = root / "plan/channels.yml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("day: friday", "day: fryday").replace('time: "09:00"', "time: 9am")
+    text = text.replace("    repo: OWNER", "    repo: OWNER")
+    text = text.replace(
+        "  facebook:\n    kind: manual\n", "  facebook:\n    kind: manual\n    smtp_host: x.example.org\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    result = run_cli("check", cwd=root)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1
+    for needle, message in (
+        ("day: fryday", "day: 'fryday' is not a weekday; did you mean 'friday'?"),
+        ("time: 9am", "time: '9am' is not a time: write HH:MM"),
+        (
+            "smtp_host: x.example.org",
+            "smtp_host: only channels of kind email have this key (this one is manual)",
+        ),
+    ):
+        line = next(n for n, t in enumerate(lines, 1) if needle in t)
+        assert f"plan/channels.yml:{line}:" in out and message in out, (needle, out)
+
+
+def test_the_librarys_own_templates_win_and_a_broken_one_is_named(root: Path, server: Server) -> None:
+    (root / "templates/digest").mkdir(parents=True)
+    (root / "templates/digest/subject.txt.j2").write_text(
+        "{{ library.name }}週報 {{ period.end }}\n", "utf-8"
+    )
+    dry = digest(root, server)
+    dry.dry_run = True
+    (outcome,) = dry.run()
+    assert outcome.action == "dry-run" and outcome.subject == "晴川市立圖書館週報 2026-12-11"
+    (root / "templates/digest/digest.txt.j2").write_text("line one\n{% for p in posts %}\n", "utf-8")
+    result = run_cli("digest", "--now", "2026-12-11 10:00", cwd=root, env={**os.environ, **ENV})
+    assert result.returncode == 1 and "templates/digest/digest.txt.j2:2:" in result.stderr
+    assert server.handler.received == [] and not (root / "data/digests").exists()
+
+
+def test_publish_leaves_the_email_channel_to_the_digest() -> None:
+    from shelfpost.publish.channel import PlatformError
+    from shelfpost.publish.registry import factory_for
+
+    with pytest.raises(PlatformError, match="`shelfpost digest` sends one message per period"):
+        factory_for("email")
+
+
 # --- the schedule --------------------------------------------------------------------------
 
 
