@@ -441,6 +441,38 @@ def test_the_command_sends_over_starttls_with_the_certificate_it_is_told_to_trus
     assert len(server.handler.received) == 1
 
 
+class Crash(Exception):
+    """The process dies here (a runner's lost disk, a kill): nothing after it runs."""
+
+
+def test_a_crash_before_the_message_is_sent_again_and_one_after_354_is_not(
+    root: Path, server: Server
+) -> None:
+    library = load_library(root)
+
+    class Dies:
+        def __init__(self, after_354: bool) -> None:
+            self.after_354 = after_354
+
+        def send(self, msg: EmailMessage, before_payload: Any) -> str:
+            if self.after_354:
+                before_payload()
+            raise Crash
+
+    with pytest.raises(Crash):
+        DigestRun(library, WEEK, lambda c: Dies(False), sleep=Sleeps()).run()
+    assert record(root)["state"] == "intent"  # written before connecting: nothing went
+    assert run(root, server, WEEK.replace(hour=11)).action == "sent" and len(server.handler.received) == 1
+
+    (root / "data/digests/newsletter-2026-12-11.yml").unlink()
+    with pytest.raises(Crash):
+        DigestRun(library, WEEK, lambda c: Dies(True), sleep=Sleeps()).run()
+    assert record(root)["state"] == "sending"
+    again = run(root, server, WEEK.replace(hour=12))
+    assert again.action == "unknown" and "--confirm newsletter-2026-12-11" in again.message
+    assert len(server.handler.received) == 1
+
+
 def test_an_older_unknown_digest_keeps_asking_for_a_person_while_later_ones_go_out(
     root: Path, server: Server
 ) -> None:
