@@ -537,6 +537,37 @@ def test_publish_leaves_the_email_channel_to_the_digest() -> None:
         factory_for("email")
 
 
+def test_a_monthly_digest_in_english_for_an_english_library(tmp_path: Path) -> None:
+    from conftest import Lib
+
+    lib = Lib(tmp_path / "library", tz="Europe/London")
+    lib.write("shelfpost.yml", (lib.root / "shelfpost.yml").read_text("utf-8").replace("zh-TW", "en"))
+    lib.write(
+        "plan/channels.yml",
+        "channels:\n  letter:\n    kind: email\n    name: Monthly letter\n    smtp_host: 127.0.0.1\n"
+        "    security: none\n    from: news@lib.example.org\n    to: list@lists.example.org\n"
+        "    period: monthly\n    day: 1\n    time: '08:30'\n",
+    )
+    lib.post("2026-11-10-autumn", title="Autumn hours", publish_at="2026-11-10 10:00")
+    lib.post("2026-10-10-old", title="Old news", publish_at="2026-10-10 10:00")
+    library = load_library(lib.root)
+    assert library.ok, library.problems
+
+    def no_sender(channel: Channel) -> SmtpSender:
+        raise AssertionError("a dry run connects to nothing")
+
+    moment = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    run_ = DigestRun(library, moment, no_sender, sleep=Sleeps(), dry_run=True)
+    (outcome,) = run_.run()
+    assert outcome.digest == "letter-2026-12-01" and outcome.action == "dry-run"
+    assert outcome.posts == ("autumn",)  # one month back: October's post is not carried
+    assert outcome.subject == "Test Library 測試圖書館: new posts and events, 2026-12-01"
+    assert (
+        "New posts" in outcome.text and "Autumn hours" in outcome.text and "Unsubscribe" not in outcome.text
+    )
+    assert "No events in the coming weeks." in outcome.text
+
+
 # --- the schedule --------------------------------------------------------------------------
 
 
