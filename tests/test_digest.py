@@ -527,6 +527,8 @@ def test_the_librarys_own_templates_win_and_a_broken_one_is_named(root: Path, se
     result = run_cli("digest", "--now", "2026-12-11 10:00", cwd=root, env={**os.environ, **ENV})
     assert result.returncode == 1 and "templates/digest/digest.txt.j2:2:" in result.stderr
     assert server.handler.received == [] and not (root / "data/digests").exists()
+    check = run_cli("check", cwd=root)  # the pull request shows it before any run tries
+    assert check.returncode == 1 and "templates/digest/digest.txt.j2:2:1: error: template syntax" in check.stdout
 
 
 def test_publish_leaves_the_email_channel_to_the_digest() -> None:
