@@ -358,9 +358,11 @@ def test_the_html_part_in_chromium_has_no_axe_violations_and_shows_chinese(
         assert found == [], found
         page.screenshot(path=str(folder / "digest-2026-12.png"), full_page=True)
         # Dark mode: the text stays readable on the dark sheet.
+        summary = page.locator(".item p:not(.meta)").first
+        colours = "e => [getComputedStyle(e).color, getComputedStyle(e.closest('.sheet')).backgroundColor]"
+        assert summary.evaluate(colours) == ["rgb(31, 35, 40)", "rgb(255, 255, 255)"]
         page.emulate_media(color_scheme="dark")
-        colours = page.locator("h3 a, p").first.evaluate("e => getComputedStyle(e).color")
-        assert colours != "rgb(31, 35, 40)", colours  # not the light scheme's near-black
+        assert summary.evaluate(colours) == ["rgb(232, 234, 237)", "rgb(27, 30, 32)"]  # light on dark
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         assert [v["id"] for v in result["violations"]] == []
         context.close()
@@ -528,7 +530,9 @@ def test_the_librarys_own_templates_win_and_a_broken_one_is_named(root: Path, se
     assert result.returncode == 1 and "templates/digest/digest.txt.j2:2:" in result.stderr
     assert server.handler.received == [] and not (root / "data/digests").exists()
     check = run_cli("check", cwd=root)  # the pull request shows it before any run tries
-    assert check.returncode == 1 and "templates/digest/digest.txt.j2:2:1: error: template syntax" in check.stdout
+    assert (
+        check.returncode == 1 and "templates/digest/digest.txt.j2:2:1: error: template syntax" in check.stdout
+    )
 
 
 def test_publish_leaves_the_email_channel_to_the_digest() -> None:
