@@ -9,7 +9,7 @@ NOW    ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test serve bench lint check clean docs browser pds
+.PHONY: site test serve bench lint check clean docs browser pds postgres
 
 # The environment is rebuilt when pyproject.toml changes (the stamp is keyed by it).
 $(BIN)/python:
@@ -55,13 +55,18 @@ screenshots: $(VENV)/.test browser
 pds:
 	CACHE_DIR="$(CACHE)" sh scripts/install-pds.sh
 
+# PostgreSQL (Debian's server) for the Bluesky AppView tests (tests/bsky_appview.py);
+# each test run makes its own cluster in a temporary folder. A second run does nothing.
+postgres:
+	sh scripts/install-postgres.sh
+
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(VENV)/.test browser pds lint
+test: $(VENV)/.test browser pds postgres lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(VENV)/.runtime

@@ -112,11 +112,20 @@ class SiteSettings(Schema):
     )
 
 
+class InboxSettings(Schema):
+    key_env = Text(
+        max_length=80,
+        default="SHELFPOST_INBOX_KEY",
+        doc="NAME of the environment variable holding the inbox's hashing key (never the key).",
+    )
+
+
 class ConfigFile(Schema):
     document_name = "shelfpost.yml"
     library = Nested(LibrarySettings, required=True, doc="Who the library is.")
     types = MapOf(Nested(TypeSettings), doc="Post types; default: news, resource, event.")
     site = Nested(SiteSettings, doc="How the public site is built.")
+    inbox = Nested(InboxSettings, doc="The interactions inbox (issue 14): where its key comes from.")
 
 
 # --- content/authors.yml -----------------------------------------------------------
@@ -319,6 +328,9 @@ class TargetsFile(Schema):
     ready_channels = Integer(
         minimum=0, maximum=100, default=2, doc="Social platforms whose readiness checklist is complete."
     )
+    response_hours = Number(
+        minimum=0.1, maximum=24 * 31, default=24, doc="First answer to a comment or message within (hours)."
+    )
 
 
 class Readiness(Schema):
@@ -482,6 +494,24 @@ class StrategyFile(Schema):
     changes = ListOf(Nested(StrategyEntry), unique=False, required=True, doc="The strategy-change log.")
 
 
+class ManualChannelCounts(Schema):
+    received = Integer(minimum=0, maximum=1_000_000, required=True, doc="Comments and messages received.")
+    answered = Integer(minimum=0, maximum=1_000_000, required=True, doc="Of those, answered.")
+    excluded = Integer(
+        minimum=0, maximum=1_000_000, default=0, doc="Of those, needing no reply, moderated or spam."
+    )
+    median_hours = Number(minimum=0, maximum=24 * 31, doc="Median time to the first answer (hours).")
+
+
+class ManualCountsFile(Schema):
+    document_name = "data/interactions/manual/YYYY-MM.yml"
+    channels = MapOf(
+        Nested(ManualChannelCounts),
+        required=True,
+        doc="A month's counts per manual channel (ids from plan/channels.yml), entered by hand.",
+    )
+
+
 class MemberEntry(Schema):
     name = Text(required=True, max_length=80, doc="The member's name.")
     github = Text(required=True, max_length=39, doc="GitHub user name (for review rules and CODEOWNERS).")
@@ -512,4 +542,5 @@ def plan_tables() -> dict[str, list[tuple[str, str, bool, str]]]:
         "plan/budget.yml: each spending entry": SpendEntry.document(),
         "plan/strategy.yml: each change": StrategyEntry.document(),
         "plan/team.yml: each member": MemberEntry.document(),
+        "data/interactions/manual/YYYY-MM.yml: each channel": ManualChannelCounts.document(),
     }

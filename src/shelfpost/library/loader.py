@@ -263,6 +263,7 @@ def load_config(root: Path, rep: Reporter) -> Config | None:
         description=lib["description"],
         types=MappingProxyType(types),
         site=site_cfg,
+        inbox_key_env=data["inbox"]["key_env"] if data["inbox"] is not None else "SHELFPOST_INBOX_KEY",
     )
 
 
@@ -624,6 +625,7 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
     slots = planfiles.load_calendar(root, ctx, reporters)
     partners = planfiles.load_partners(root, ctx, reporters)
     plan = planfiles.load_plan(root, ctx, reporters)
+    counts = planfiles.load_interaction_counts(root, ctx, reporters, plan.channels)
     templates = load_channel_templates(root, reporters)
     parse_templates(root, DIGEST_TEMPLATES, "*.j2", reporters)  # used by `shelfpost digest`, checked here
 
@@ -642,6 +644,7 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
         channel_templates=MappingProxyType(templates),
         codeowners=load_codeowners(root, reporters),
         mkdocs=load_mkdocs(root, reporters),
+        interaction_counts=tuple(counts),
     )
     texts = _cached_texts(cache, keys, library) if cache is not None else None
     cross = checks.cross_check(library, texts)

@@ -68,6 +68,7 @@ class Config:
     description: str = ""
     types: Mapping[str, PostType] = field(default_factory=dict)
     site: SiteConfig = field(default_factory=SiteConfig)
+    inbox_key_env: str = "SHELFPOST_INBOX_KEY"  # NAME of the inbox's hashing-key variable
 
     @property
     def base_url(self) -> str:
@@ -181,6 +182,7 @@ class Library:
     channel_templates: Mapping[str, str] = field(default_factory=dict)  # templates/channels/*.txt.j2
     codeowners: str | None = None  # .github/CODEOWNERS as text, checked against plan/team.yml
     mkdocs: str | None = None  # mkdocs.yml as text (checked; None when absent): the look of the site
+    interaction_counts: tuple[ManualCounts, ...] = ()  # data/interactions/manual/*.yml
     problems: tuple[Problem, ...] = ()
 
     @property
@@ -256,6 +258,7 @@ class Targets:
     strategy_changes_per_month: int = 1
     active_partners: int = 3
     ready_channels: int = 2
+    response_hours: float = 24.0
 
 
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
@@ -387,6 +390,21 @@ class Member:
     name: str
     github: str
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ManualCounts:
+    """A month's hand-entered inbox counts for one manual channel
+    (``data/interactions/manual/YYYY-MM.yml``)."""
+
+    month: str  # YYYY-MM
+    channel: str
+    received: int
+    answered: int
+    excluded: int = 0
+    median_hours: float | None = None
+    path: str = ""
+    pos: Pos = Pos(1, 1)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from shelfpost.library.fileschemas import (
     BudgetFile,
     CalendarFile,
     ChannelsFile,
+    ManualCountsFile,
     PartnerFile,
     RisksFile,
     StrategyFile,
@@ -28,6 +29,7 @@ from shelfpost.library.model import (
     BudgetLine,
     Channel,
     EmailSettings,
+    ManualCounts,
     Member,
     Partner,
     Plan,
@@ -43,6 +45,7 @@ from shelfpost.library.yamlnodes import Pos
 CALENDAR_DIR = "calendar"
 PARTNERS_DIR = "partners"
 PLAN_DIR = "plan"
+MANUAL_COUNTS_DIR = "data/interactions/manual"
 MONTH_FILE_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})\.yml$")
 PLAN_FILES = ("targets", "channels", "risks", "budget", "strategy", "team")
 
@@ -388,3 +391,82 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
         MappingProxyType(team),
         present,
     )
+
+
+def load_interaction_counts(
+    root: Path, ctx: Context, reporters: dict[str, Reporter], channels: dict[str, Channel] | Any
+) -> list[ManualCounts]:
+    """The hand-entered inbox counts of manual channels (``data/interactions/manual/YYYY-MM.yml``).
+
+    Each count names a channel of ``plan/channels.yml`` whose kind is ``manual`` (the
+    platforms with an API are counted by ``shelfpost inbox sync``); answered and
+    excluded cannot exceed received.
+    """
+    from shelfpost.library.loader import yaml_files
+
+    out: list[ManualCounts] = []
+    for path in yaml_files(root, MANUAL_COUNTS_DIR, reporters):
+        rel = f"{MANUAL_COUNTS_DIR}/{path.name}"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        name = MONTH_FILE_RE.match(path.name)
+        month: str | None = None
+        if name:
+            try:
+                date(int(name["year"]), int(name["month"]), 1)
+                month = f"{name['year']}-{name['month']}"
+            except ValueError:
+                month = None
+        if month is None:
+            rep.error(
+                Pos(1, 1),
+                "manual inbox counts are named YYYY-MM.yml (e.g. 2026-11.yml): rename the file",
+                "inbox-name",
+            )
+            continue
+        node = _read(root, rel, rep)
+        if node is False:
+            continue
+        data = ManualCountsFile.validate(node, ctx, rep, label=rel)
+        if data is None:
+            continue
+        for cid, entry in (data.get("channels") or {}).items():
+            if not isinstance(entry, Validated) or not entry.complete:
+                continue
+            channel = channels.get(cid)
+            if channel is None:
+                rep.error(
+                    entry.pos,
+                    f"channels: {cid!r} is not a channel of plan/channels.yml"
+                    f"{did_you_mean(cid, list(channels))}",
+                    "inbox-channel",
+                )
+                continue
+            if channel.kind != "manual":
+                rep.error(
+                    entry.pos,
+                    f"channels: {cid} is a {channel.kind} channel: `shelfpost inbox sync` counts it; "
+                    "hand-entered counts are for manual channels only",
+                    "inbox-channel",
+                )
+                continue
+            if entry["answered"] + entry["excluded"] > entry["received"]:
+                rep.error(
+                    entry.mark("answered"),
+                    f"{cid}: answered ({entry['answered']}) plus excluded ({entry['excluded']}) is more "
+                    f"than received ({entry['received']}): check the counts",
+                    "inbox-counts",
+                )
+                continue
+            out.append(
+                ManualCounts(
+                    month,
+                    cid,
+                    entry["received"],
+                    entry["answered"],
+                    entry["excluded"],
+                    entry["median_hours"],
+                    rel,
+                    entry.pos,
+                )
+            )
+    return out
