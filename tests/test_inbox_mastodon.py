@@ -215,3 +215,25 @@ def test_an_unknown_notification_type_is_skipped() -> None:
     batch = reader.read(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
     assert [(s.item_id, s.kind) for s in batch.items] == [("9", "mention")]
     assert batch.skipped == 1
+
+
+def test_online_shows_open_items_links_and_writes_none(
+    lib: Lib, seeded: tuple[MockServer, FaultProxy, str, Expected]
+) -> None:
+    server, _, token, expected = seeded
+    setup(lib, server.base_url)
+    assert run_cli("inbox", "sync", "--now", now(), cwd=lib.root, env=env(token)).returncode == 0
+    files_before = {p: p.read_bytes() for p in lib.root.rglob("*") if p.is_file()}
+    done = run_cli(
+        "inbox", "--open", "--online", "--format", "json", "--now", now(), cwd=lib.root, env=env(token)
+    )
+    assert done.returncode == 0, done.stderr
+    items = json.loads(done.stdout)["open_items"]
+    unanswered = {sid for sid, (_, _, a) in expected.items.items() if a is None}
+    assert len(items) == len(unanswered) == 2
+    links = [i["link"] for i in items]
+    assert all(link and link.rstrip("/").rsplit("/", 1)[-1] in unanswered for link in links), links
+    screen = run_cli("inbox", "--open", "--online", "--now", now(), cwd=lib.root, env=env(token))
+    assert all(link in screen.stdout for link in links)
+    # Shown, never written: not one file changed or appeared.
+    assert {p: p.read_bytes() for p in lib.root.rglob("*") if p.is_file()} == files_before

@@ -79,7 +79,9 @@ def _hours(seconds: int | None) -> str:
     return "–" if seconds is None else f"{seconds / 3600:.1f} h"
 
 
-def inbox_screen(month: InboxMonth, only_open: bool = False) -> RenderableType:
+def inbox_screen(
+    month: InboxMonth, only_open: bool = False, links: dict[str, str] | None = None
+) -> RenderableType:
     """``shelfpost inbox``: the counts per channel and in total, then the open items."""
     parts: list[RenderableType] = []
     if not only_open:
@@ -107,9 +109,10 @@ def inbox_screen(month: InboxMonth, only_open: bool = False) -> RenderableType:
     for item in month.open_items:
         style = "bold red" if item.late else ""
         late = " past the target" if item.late else ""
+        link = f"  {links[item.item]}" if links and item.item in links else ""
         parts.append(
             Text(
-                f"  • {item.item}  {item.channel} {item.kind}, {item.age_s / 3600:.1f} h old{late}",
+                f"  • {item.item}  {item.channel} {item.kind}, {item.age_s / 3600:.1f} h old{late}{link}",
                 style=style,
             )
         )
