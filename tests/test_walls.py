@@ -32,6 +32,7 @@ PLANTS = {
         "import shelfpost.inbox.mastodon",
         "Inbox readers never import each other",
     ),
+    "shelfpost/digest/message.py": ("import smtplib", "The digest renders and mails"),
 }
 
 

@@ -265,6 +265,33 @@ SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """A ``kind: email`` channel: the mailing-list digest (``shelfpost digest``).
+
+    The list server (Mailman 3, a Google Group...) keeps the subscribers; shelfpost
+    sends one message per period to the list's posting address ``to``.
+    """
+
+    smtp_host: str
+    smtp_port: int
+    security: str  # starttls | ssl | none
+    sender: str  # the From address (`from:` in plan/channels.yml)
+    to: str
+    period: str  # weekly | monthly
+    weekday: int | None  # weekly: 0 = Monday
+    monthday: int | None  # monthly: 1-28
+    hour: int
+    minute: int
+    username_env: str | None = None
+    password_env: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_email: str | None = None
+    list_id: str | None = None
+    subscribe_url: str | None = None
+    events_days: int = 28
+
+
+@dataclass(frozen=True)
 class Channel:
     id: str
     kind: str
@@ -278,6 +305,7 @@ class Channel:
     url_length: int = 23  # Mastodon: characters_reserved_per_url
     service: str | None = None  # Bluesky: the PDS (https://bsky.social by default)
     repo: str | None = None  # manual channels: the GitHub repository for copy-ready issues
+    email: EmailSettings | None = None  # kind: email, the mailing-list digest
 
     @property
     def missing(self) -> tuple[str, ...]:
