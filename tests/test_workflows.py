@@ -153,3 +153,20 @@ def test_publish_runs_one_at_a_time_and_keeps_secrets_in_one_step() -> None:
     assert "[skip ci]" in push and "for attempt in 1 2 3 4 5" in push and "git rebase" in push
     build_runs = " ".join(s.get("run", "") for s in jobs["build"]["steps"])
     assert 'shelfpost build --now "$NOW"' in build_runs
+
+
+def test_inbox_syncs_hourly_commits_only_its_data_and_keeps_secrets_in_one_step() -> None:
+    path = REPO / ".github/workflows/inbox.yml"
+    flow = load(path)
+    assert flow["on"]["schedule"][0]["cron"].endswith("* * * *")  # hourly
+    assert flow["permissions"] == {"contents": "read"}
+    assert (
+        flow["concurrency"]["group"] == "inbox" and str(flow["concurrency"]["cancel-in-progress"]) == "false"
+    )
+    job = flow["jobs"]["sync"]
+    assert job["permissions"] == {"contents": "write"}
+    steps_with_secrets = [s for s in job["steps"] if "secrets." in str(s)]
+    assert [s["run"] for s in steps_with_secrets] == ["shelfpost inbox sync"]
+    assert "SHELFPOST_INBOX_KEY" in steps_with_secrets[0]["env"]
+    commit = job["steps"][-1]["run"]
+    assert "git add data/interactions/" in commit and "git add data/\n" not in commit
