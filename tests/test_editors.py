@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner, Result
 
 from conftest import Lib, post_text
 from shelfpost import load_library
+from shelfpost.cli import main
 
 P = "content/posts/2026/"
 
@@ -82,3 +84,44 @@ def test_full_width_text_inside_values_is_no_slip(lib: Lib) -> None:
     library = load_library(lib.root)
     assert [p.message for p in library.problems if p.is_error] == []
     assert [p.title for p in library.posts] == ["［公告］講座：閱讀「好書」"]
+
+
+def _new(lib: Lib, *args: str) -> Result:
+    return CliRunner().invoke(main, ["new", *args, "--root", str(lib.root)], catch_exceptions=False)
+
+
+def test_placeholders_from_new_are_refused_once_the_post_is_not_a_draft(lib: Lib) -> None:
+    made = _new(lib, "--type", "event", "--title", "冬至說故事", "--at", "2026-12-20 10:00")
+    assert made.exit_code == 0, made.output
+    path = lib.root / made.stdout.strip()
+    draft = path.read_text(encoding="utf-8")
+    assert not [p for p in load_library(lib.root).problems if p.is_error]  # a draft may keep them
+    lines = draft.splitlines()
+    undrafted = "\n".join(line for line in lines if not line.startswith("draft:")) + "\n"
+    path.write_text(undrafted, encoding="utf-8")
+    summary_line = next(i for i, line in enumerate(undrafted.splitlines(), 1) if line.startswith("summary:"))
+    location_line = next(i for i, line in enumerate(undrafted.splitlines(), 1) if "location:" in line)
+    library = load_library(lib.root)
+    found = [(p.line, p.column, p.message) for p in library.problems if p.is_error]
+    assert found == [
+        (
+            summary_line,
+            1,
+            "summary: still the placeholder '（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）' "
+            "from `shelfpost new`: write the real text, or put back `draft: true` until it is ready",
+        ),
+        (
+            location_line,
+            3,
+            "event.location: still the placeholder '（地點 Location）' from `shelfpost new`: write the real "
+            "text, or put back `draft: true` until it is ready",
+        ),
+    ]
+    assert library.posts == ()
+    check = CliRunner().invoke(main, ["check", "--root", str(lib.root)], catch_exceptions=False)
+    assert check.exit_code != 0 and "still the placeholder" in check.output
+    filled = undrafted.replace("（地點 Location）", "總館三樓").replace(
+        "（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）", "冬至下午的說故事時間。"
+    )
+    path.write_text(filled, encoding="utf-8")
+    assert not [p for p in load_library(lib.root).problems if p.is_error]

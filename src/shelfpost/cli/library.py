@@ -139,7 +139,9 @@ def new_command(
     """Write a new draft post from the type's template (templates/new/), checked.
 
     The file is content/posts/YYYY/YYYY-MM-DD-slug.md. It starts with draft: true;
-    delete that line when the post is ready for review.
+    delete that line when the post is ready for review. Replace the stand-in texts in
+    full-width brackets (the summary, an event's location) first: check refuses a post
+    that keeps them once it is not a draft.
     """
     from datetime import timedelta
 

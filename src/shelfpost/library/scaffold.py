@@ -30,6 +30,23 @@ LIBRARY_TEMPLATES = "templates/new"
 README_MARKERS = re.compile(r"(<!-- newpost:start -->\n).*?(<!-- newpost:end -->)", re.DOTALL)
 
 
+#: The skeletons' stand-in texts. A post that is not a draft may not keep one (``check``).
+SUMMARY_PLACEHOLDER = "（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）"
+README_SUMMARY_PLACEHOLDER = "（一兩句摘要 One or two sentences.）"
+TITLE_PLACEHOLDER = "（標題 Title）"
+LOCATION_PLACEHOLDER = "（地點 Location）"  # in templates/new/event.md.j2
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "title": frozenset({TITLE_PLACEHOLDER}),
+    "summary": frozenset({SUMMARY_PLACEHOLDER, README_SUMMARY_PLACEHOLDER}),
+    "event.location": frozenset({LOCATION_PLACEHOLDER}),
+}
+
+
+def placeholder_keys(values: dict[str, str | None]) -> list[str]:
+    """The keys (``summary``, ``event.location``...) whose value is still a skeleton's stand-in."""
+    return [key for key, texts in PLACEHOLDERS.items() if (values.get(key) or "").strip() in texts]
+
+
 def slugify(title: str) -> str:
     """A slug from a title: letters and digits of any script, lower case, single hyphens."""
     text = unicodedata.normalize("NFC", title).lower()
@@ -176,7 +193,7 @@ def new_post(
         title=title.strip(),
         publish_at=f"{local:%Y-%m-%d %H:%M}",
         author=author,
-        summary="（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）",
+        summary=SUMMARY_PLACEHOLDER,
         event_start=f"{start:%Y-%m-%d %H:%M}",
         event_end=f"{start + timedelta(hours=2):%Y-%m-%d %H:%M}",
         channels=social_channels(library),
@@ -224,10 +241,10 @@ def readme_links(library: Library, branch: str = "main") -> str:
         value = render_skeleton(
             template_source(library.root, ptype),
             ptype,
-            title="（標題 Title）",
+            title=TITLE_PLACEHOLDER,
             publish_at="YYYY-MM-DD HH:MM",
             author="your-author-id",
-            summary="（一兩句摘要 One or two sentences.）",
+            summary=README_SUMMARY_PLACEHOLDER,
             event_start="YYYY-MM-DD HH:MM",
             event_end="YYYY-MM-DD HH:MM",
             channels=social_channels(library),
