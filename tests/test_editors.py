@@ -125,3 +125,34 @@ def test_placeholders_from_new_are_refused_once_the_post_is_not_a_draft(lib: Lib
     )
     path.write_text(filled, encoding="utf-8")
     assert not [p for p in load_library(lib.root).problems if p.is_error]
+
+
+def test_an_event_that_ends_before_its_announcement_is_refused(lib: Lib) -> None:
+    lib.post(
+        "2026-10-20-late",
+        post_text(
+            type_="event",
+            publish_at="2026-10-20 10:00",
+            extra="event:\n  start: 2026-10-18 14:00\n  end: 2026-10-18 16:00\n  location: 總館\n",
+        ),
+    )
+    lib.post(
+        "2026-10-21-ongoing",  # announced while it runs: fine
+        post_text(
+            type_="event",
+            publish_at="2026-10-21 10:00",
+            extra="event:\n  start: 2026-10-01 09:00\n  end: 2026-10-31 17:00\n  location: 展覽室\n",
+        ),
+    )
+    library = load_library(lib.root)
+    found = [(p.path, p.line, p.column, p.message) for p in library.problems if p.is_error]
+    assert found == [
+        (
+            f"{P}2026-10-20-late.md",
+            10,
+            3,
+            "event.end (2026-10-18 16:00) is not after publish_at (2026-10-20 10:00): the announcement "
+            "would go out after the event is over; move publish_at earlier or correct the event's dates",
+        )
+    ]
+    assert [p.slug for p in library.posts] == ["ongoing"]

@@ -403,6 +403,15 @@ def load_post(
         else:
             event = Event(block["start"], block["end"], block["location"], block["registration_url"])
     when = data.get("publish_at")
+    if event is not None and when and event.end <= when:
+        rep.error(
+            data.mark("event.end"),
+            f"event.end ({event.end.astimezone(config.timezone):%Y-%m-%d %H:%M}) is not after publish_at "
+            f"({when.astimezone(config.timezone):%Y-%m-%d %H:%M}): the announcement would go out after the "
+            "event is over; move publish_at earlier or correct the event's dates",
+            "event-before-announcement",
+        )
+        ok = False
     if not data.get("draft"):
         # A skeleton from `shelfpost new` keeps its stand-in texts only while it is a draft.
         location = block.get("location") if block is not None else None
