@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -156,3 +158,24 @@ def test_an_event_that_ends_before_its_announcement_is_refused(lib: Lib) -> None
         )
     ]
     assert [p.slug for p in library.posts] == ["ongoing"]
+
+
+def test_calendar_lists_scheduled_posts_that_no_slot_claims(lib: Lib) -> None:
+    lib.post("2026-11-02-live", post_text(publish_at="2026-11-02 10:00"))
+    lib.post("2026-11-03-extra", post_text(title="臨時公告", publish_at="2026-11-03 10:00"))
+    lib.post("2026-11-28-later", post_text(title="週末加開", publish_at="2026-11-28 10:00"))
+    lib.post("2026-11-29-wip", post_text(title="草稿", publish_at="2026-11-29 10:00", extra="draft: true\n"))
+    lib.write(
+        "calendar/2026-11.yml",
+        "slots:\n  - {date: 2026-11-02, type: news, topic: 主題, owner: amy, post: live}\n",
+    )
+    args = ["calendar", "--month", "2026-11", "--now", "2026-11-26 12:00", "--root", str(lib.root)]
+    data = json.loads(CliRunner().invoke(main, [*args, "--format", "json"], catch_exceptions=False).stdout)
+    assert [(p["slug"], p["state"]) for p in data["unplanned"]] == [
+        ("extra", "published"),
+        ("later", "scheduled"),  # goes out in two days: not invisible until then
+    ]
+    text = CliRunner(env={"COLUMNS": "200"}).invoke(main, args, catch_exceptions=False).stdout
+    assert "Posts not in the calendar (2)" in text
+    assert "2026-11-28 scheduled, unplanned: 週末加開 (content/posts/2026/2026-11-28-later.md)" in text
+    assert "草稿" not in text
