@@ -179,3 +179,14 @@ def test_calendar_lists_scheduled_posts_that_no_slot_claims(lib: Lib) -> None:
     assert "Posts not in the calendar (2)" in text
     assert "2026-11-28 scheduled, unplanned: 週末加開 (content/posts/2026/2026-11-28-later.md)" in text
     assert "草稿" not in text
+
+
+def test_new_names_its_own_options_and_suggests_a_type(lib: Lib) -> None:
+    bad_at = _new(lib, "--type", "news", "--title", "x", "--at", "2026/12/10 10:00")
+    assert bad_at.exit_code == 2
+    assert "Invalid value for --at: '2026/12/10 10:00'" in bad_at.output and "--now" not in bad_at.output
+    bad_type = _new(lib, "--type", "evnt", "--title", "x", "--at", "2026-12-10 10:00")
+    assert bad_type.exit_code == 2
+    assert "type 'evnt' is not in shelfpost.yml; did you mean 'event'?" in bad_type.output
+    bad_author = _new(lib, "--type", "news", "--title", "x", "--author", "amie", "--at", "2026-12-10 10:00")
+    assert "author 'amie' is not in content/authors.yml; did you mean 'amy'?" in bad_author.output

@@ -153,7 +153,7 @@ def new_command(
         tomorrow = clock().astimezone(library.config.timezone) + timedelta(days=1)
         when = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
     else:
-        when = parse_now(at_text, library)
+        when = parse_now(at_text, library, param_hint="--at")
     try:
         draft = new_post(library, type_id, title, when, slug=slug, author=author)
     except ValueError as exc:

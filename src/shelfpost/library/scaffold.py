@@ -24,6 +24,7 @@ import yaml
 from jinja2 import Environment, StrictUndefined
 
 from shelfpost.library.model import Config, Library, PostType
+from shelfpost.library.schema import did_you_mean
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "new"
 LIBRARY_TEMPLATES = "templates/new"
@@ -176,14 +177,20 @@ def new_post(
         raise ValueError("shelfpost.yml has errors: run `shelfpost check`")
     ptype = config.types.get(type_id)
     if ptype is None:
-        raise ValueError(f"type {type_id!r} is not in shelfpost.yml (types: {', '.join(config.types)})")
+        raise ValueError(
+            f"type {type_id!r} is not in shelfpost.yml{did_you_mean(type_id, config.types)}"
+            f" (types: {', '.join(config.types)})"
+        )
     if not title.strip():
         raise ValueError("the title is empty")
     if author is None:
         author = next(iter(library.authors), "")
     if author not in library.authors:
         known = ", ".join(library.authors) or "none: add one to content/authors.yml"
-        raise ValueError(f"author {author!r} is not in content/authors.yml (known: {known})")
+        raise ValueError(
+            f"author {author!r} is not in content/authors.yml{did_you_mean(author, library.authors)}"
+            f" (known: {known})"
+        )
     local = publish_at.astimezone(config.timezone)
     slug = slug or (slugify(title) if title.isascii() else ascii_slug(title))
     start = (local + timedelta(days=7)).replace(hour=14, minute=0)
