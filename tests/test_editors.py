@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import Lib, post_text
+from conftest import REPO, Lib, post_text
 from shelfpost import load_library
 from shelfpost.cli import main
 
@@ -190,3 +191,17 @@ def test_new_names_its_own_options_and_suggests_a_type(lib: Lib) -> None:
     assert "type 'evnt' is not in shelfpost.yml; did you mean 'event'?" in bad_type.output
     bad_author = _new(lib, "--type", "news", "--title", "x", "--author", "amie", "--at", "2026-12-10 10:00")
     assert "author 'amie' is not in content/authors.yml; did you mean 'amy'?" in bad_author.output
+
+
+def test_the_license_is_an_spdx_expression_setuptools_reads_without_a_warning() -> None:
+    from packaging.licenses import canonicalize_license_expression
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    license_ = meta["project"]["license"]
+    assert isinstance(license_, str), "a table ({text = ...}) makes setuptools print its deprecation box"
+    assert canonicalize_license_expression(license_) == license_ == "MIT"
+    assert not [c for c in meta["project"].get("classifiers", []) if c.startswith("License ::")]
+    (setuptools,) = [Requirement(r) for r in meta["build-system"]["requires"] if r.startswith("setuptools")]
+    assert not setuptools.specifier.contains(Version("76.9"))  # PEP 639 strings need setuptools 77
