@@ -27,7 +27,9 @@ $(VENV)/.test: pyproject.toml $(VENV)/.runtime
 site: $(VENV)/.runtime
 	$(BIN)/shelfpost check
 	$(BIN)/shelfpost build $(if $(NOW),--now "$(NOW)")
-	@echo "Open site/index.html, or run 'make serve' for a live preview with drafts."
+	@echo "Serve it to read it (opened as a file, menu links show folder listings):"
+	@echo "  python3 -m http.server --bind 127.0.0.1 --directory site 8000, then open http://127.0.0.1:8000/"
+	@echo "or run 'make serve' for a live preview with drafts."
 
 serve: $(VENV)/.runtime
 	$(BIN)/shelfpost serve

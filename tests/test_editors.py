@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
 import tomllib
+import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import REPO, Lib, post_text
+from conftest import REPO, Lib, post_text, run_cli
 from shelfpost import load_library
 from shelfpost.cli import main
 
@@ -205,3 +213,42 @@ def test_the_license_is_an_spdx_expression_setuptools_reads_without_a_warning() 
     assert not [c for c in meta["project"].get("classifiers", []) if c.startswith("License ::")]
     (setuptools,) = [Requirement(r) for r in meta["build-system"]["requires"] if r.startswith("setuptools")]
     assert not setuptools.specifier.contains(Version("76.9"))  # PEP 639 strings need setuptools 77
+
+
+@pytest.mark.xdist_group("engine")
+def test_build_advises_a_way_to_read_the_site_whose_menu_links_work(lib: Lib, tmp_path: Path) -> None:
+    lib.post("2026-10-01-hello")
+    out = tmp_path / "out dir"
+    built = run_cli("build", "--now", "2026-10-02 12:00", "--out", str(out), cwd=lib.root)
+    assert built.returncode == 0, built.stderr
+    advice = built.stderr.strip().splitlines()[-1]
+    assert "index.html" not in advice  # opened as a file, every menu link is a folder listing
+    command = re.search(r"serve the folder: (.+?), then open (http://127\.0\.0\.1:8000/)", advice)
+    assert command, advice
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = [sys.executable if a == "python3" else a for a in shlex.split(command.group(1))]
+    argv[-1] = str(port)
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        home = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:  # noqa: S310
+                    home = r.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.05)  # the server is starting: a wait for a socket, not for a clock
+        menu = re.findall(
+            r'class="md-tabs__link"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*class="md-nav__link"', home
+        )
+        links = {a or b for a, b in menu} - {"."}
+        assert links, home[:500]
+        for link in links:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/{link}", timeout=5) as r:  # noqa: S310
+                page = r.read().decode("utf-8")
+            assert "<title>Directory listing" not in page and "<article" in page, link
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
