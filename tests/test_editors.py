@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shlex
@@ -252,3 +253,48 @@ def test_build_advises_a_way_to_read_the_site_whose_menu_links_work(lib: Lib, tm
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _text(html_text: str) -> str:
+    """The article's text as a reader sees it (tags dropped, entities decoded)."""
+    article = html_text[html_text.index("<article") : html_text.index("</article>")]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", article)).split())
+
+
+@pytest.mark.xdist_group("engine")
+def test_event_times_read_as_ongoing_compact_ranges_with_weekdays(lib: Lib, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from shelfpost.site.build import build_site
+
+    lib.post(
+        "2026-11-25-exhibition",
+        post_text(
+            title="冬日版畫展",
+            type_="event",
+            publish_at="2026-11-25 10:00",
+            extra="event:\n  start: 2026-12-01 09:00\n  end: 2026-12-27 17:00\n  location: 展覽室\n",
+        ),
+    )
+    lib.post(
+        "2026-12-01-story",
+        post_text(
+            title="週六說故事",
+            type_="event",
+            publish_at="2026-12-01 10:00",
+            extra="event:\n  start: 2026-12-12 10:30\n  end: 2026-12-12 11:30\n  location: 兒童室\n",
+        ),
+    )
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+    out = tmp_path / "site"
+    build_site(load_library(lib.root), now, out, work_dir=tmp_path / "work")
+    home = _text((out / "index.html").read_text("utf-8"))
+    assert "冬日版畫展 · 進行中，至 12-27（日）17:00 · 展覽室" in home  # not "2026-12-01": looks past
+    assert "週六說故事 · 2026-12-12（六）10:30–11:30 · 兒童室" in home  # the date once
+    events = _text((out / "events/index.html").read_text("utf-8"))
+    assert "進行中，至 12-27（日）17:00" in events and "2026-12-12（六）10:30–11:30" in events
+    post = (out / "posts/exhibition/index.html").read_text("utf-8")
+    assert "2026-12-01（二）09:00 – 12-27（日）17:00" in _text(post)  # a range, the year once
+    assert '<time datetime="2026-12-01T09:00:00+08:00">' in post  # machines still read the moments
+    story = _text((out / "posts/story/index.html").read_text("utf-8"))
+    assert "2026-12-12（六）10:30–11:30" in story and "2026-12-12 10:30 – 2026-12-12" not in story

@@ -26,7 +26,16 @@ from shelfpost.library.links import CONTENT, resolve_target
 from shelfpost.library.model import Document, Library, Page, Partner, Post
 from shelfpost.site.feeds import post_url
 from shelfpost.site.meta import Card, Image, attr, card_head, png_size, reading_minutes, same_language
-from shelfpost.site.text import doc_url, escape, local, relative, relative_url, strings_for, tag_slug
+from shelfpost.site.text import (
+    doc_url,
+    escape,
+    event_when,
+    local,
+    relative,
+    relative_url,
+    strings_for,
+    tag_slug,
+)
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 LIBRARY_TEMPLATES = "templates/site"
@@ -147,6 +156,9 @@ def environment(library: Library) -> jinja2.Environment:
     cfg = library.config
     env.filters["local"] = lambda dt: local(dt, cfg.timezone, cfg.site.date_format)
     env.filters["iso"] = lambda dt: Markup(dt.isoformat())  # noqa: S704 - digits, -, :, + only
+    env.filters["when"] = lambda event, now=None: event_when(
+        event.start, event.end, cfg.timezone, cfg.language, now
+    )
     return env
 
 
@@ -169,6 +181,7 @@ class SiteRenderer:
         self.now = now
         self.preview = preview
         self.env = environment(library)
+        self.env.globals["build_now"] = now  # events under way read "ongoing" in lists
         self.s = strings_for(self.config.language)
         if preview:
             posts = sorted(
