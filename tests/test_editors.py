@@ -298,3 +298,67 @@ def test_event_times_read_as_ongoing_compact_ranges_with_weekdays(lib: Lib, tmp_
     assert '<time datetime="2026-12-01T09:00:00+08:00">' in post  # machines still read the moments
     story = _text((out / "posts/story/index.html").read_text("utf-8"))
     assert "2026-12-12（六）10:30–11:30" in story and "2026-12-12 10:30 – 2026-12-12" not in story
+
+
+#: Google's event rich results: required, then recommended properties (developers.google.com,
+#: "Event structured data"), checked on what extruct, a parser shelfpost did not write, reads.
+EVENT_REQUIRED = ("name", "startDate", "location")
+EVENT_RECOMMENDED = ("description", "endDate", "eventStatus", "image", "offers", "organizer")
+ARTICLE_PROPERTIES = ("headline", "image", "datePublished", "dateModified", "author", "publisher")
+
+
+@pytest.mark.xdist_group("engine")
+def test_posts_carry_schema_org_json_ld_that_an_outside_parser_reads(lib: Lib, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    import extruct  # type: ignore[import-untyped]
+
+    from shelfpost.site.build import build_site
+
+    lib.post(
+        "2026-12-01-talk",
+        post_text(
+            title="作家座談 <冬>",
+            type_="event",
+            publish_at="2026-12-01 10:00",
+            extra=(
+                "event:\n  start: 2026-12-12 14:00\n  end: 2026-12-12 16:00\n  location: 總館三樓演講廳\n"
+                "  registration_url: https://lib.example.org/register/42\n"
+            ),
+        ),
+    )
+    lib.post("2026-12-02-hours", post_text(title="年末開放時間", publish_at="2026-12-02 10:00"))
+    lib.post("2026-12-03-picks", post_text(title="冬日書單", type_="resource", publish_at="2026-12-03 10:00"))
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+    out = tmp_path / "site"
+    build_site(load_library(lib.root), now, out, work_dir=tmp_path / "work")
+
+    def json_ld(slug: str) -> list[dict[str, object]]:
+        page = (out / "posts" / slug / "index.html").read_text("utf-8")
+        found: list[dict[str, object]] = extruct.extract(
+            page, base_url=f"https://lib.example.org/posts/{slug}/", syntaxes=["json-ld"], uniform=True
+        )["json-ld"]
+        return found
+
+    (event,) = json_ld("talk")
+    assert event["@type"] == "Event"
+    assert [k for k in (*EVENT_REQUIRED, *EVENT_RECOMMENDED) if not event.get(k)] == []
+    assert event["name"] == "作家座談 <冬>"  # the text as written; no markup can close the script
+    assert (
+        event["startDate"] == "2026-12-12T14:00:00+08:00" and event["endDate"] == "2026-12-12T16:00:00+08:00"
+    )
+    assert event["eventStatus"] == "https://schema.org/EventScheduled"
+    location = event["location"]
+    assert isinstance(location, dict) and location["@type"] == "Place"
+    assert location["name"] == "總館三樓演講廳" and location["address"]
+    offers = event["offers"]
+    assert isinstance(offers, dict) and offers["url"] == "https://lib.example.org/register/42"
+    assert event["url"] == "https://lib.example.org/posts/talk/"
+
+    (news,) = json_ld("hours")
+    assert news["@type"] == "NewsArticle"
+    assert [k for k in ARTICLE_PROPERTIES if not news.get(k)] == []
+    assert news["headline"] == "年末開放時間" and news["datePublished"] == "2026-12-02T10:00:00+08:00"
+    assert news["author"] == [{"@type": "Person", "name": "林艾美"}]
+    (resource,) = json_ld("picks")
+    assert resource["@type"] == "BlogPosting"

@@ -25,7 +25,18 @@ from shelfpost.library.bodyscan import splice, url_scheme
 from shelfpost.library.links import CONTENT, resolve_target
 from shelfpost.library.model import Document, Library, Page, Partner, Post
 from shelfpost.site.feeds import post_url
-from shelfpost.site.meta import Card, Image, attr, card_head, png_size, reading_minutes, same_language
+from shelfpost.site.meta import (
+    Card,
+    EventFacts,
+    Image,
+    attr,
+    card_head,
+    json_ld_script,
+    png_size,
+    reading_minutes,
+    same_language,
+    structured_data,
+)
 from shelfpost.site.text import (
     doc_url,
     escape,
@@ -204,6 +215,7 @@ class SiteRenderer:
         here: str,
         meta: dict[str, Any] | None = None,
         card: Card | None = None,
+        head: str = "",
         **ctx: Any,
     ) -> None:
         def href_to(doc: str) -> Markup:
@@ -212,7 +224,7 @@ class SiteRenderer:
 
         meta = dict(meta or {})
         if card is not None:
-            meta["shelfpost_head"] = card_head(card)
+            meta["shelfpost_head"] = card_head(card) + head
         text = self.env.get_template(template).render(s=self.s, config=self.config, href_to=href_to, **ctx)
         self.tree.add(here, front_matter(meta) + text)
 
@@ -461,11 +473,19 @@ class SiteRenderer:
         if other_lang:
             meta["shelfpost_lang"] = attr(post.lang)
         minutes = reading_minutes(post.body)
+        card = self.post_card(post, image_doc)
+        facts = None
+        if post.event is not None:
+            e = post.event
+            facts = EventFacts(e.start, e.end, e.location, e.registration_url)
+        names = [a.name for a in authors]
+        ld = structured_data(card, kind=post.type, authors=names, site_url=self.config.base_url, event=facts)
         self.render(
             "post.md.j2",
             here,
             meta,
-            self.post_card(post, image_doc),
+            card,
+            json_ld_script(ld),
             post=post,
             ui_lang=self.config.language if other_lang else "",
             reading_time=self.s["reading_time"].format(n=minutes),
