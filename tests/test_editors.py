@@ -362,3 +362,39 @@ def test_posts_carry_schema_org_json_ld_that_an_outside_parser_reads(lib: Lib, t
     assert news["author"] == [{"@type": "Person", "name": "林艾美"}]
     (resource,) = json_ld("picks")
     assert resource["@type"] == "BlogPosting"
+
+
+@pytest.mark.xdist_group("engine")
+def test_an_event_page_offers_that_event_alone_with_the_uid_of_events_ics(lib: Lib, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from icalendar import Calendar
+
+    from shelfpost.site.build import build_site
+
+    for day, title in (("2026-12-01", "作家座談"), ("2026-12-02", "手作燈籠")):
+        lib.post(
+            f"{day}-{'talk' if title == '作家座談' else 'lanterns'}",
+            post_text(
+                title=title,
+                type_="event",
+                publish_at=f"{day} 10:00",
+                extra=f"event:\n  start: 2026-12-12 14:00\n  end: 2026-12-12 16:00\n  location: 總館 {title}\n",
+            ),
+        )
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+    out = tmp_path / "site"
+    build_site(load_library(lib.root), now, out, work_dir=tmp_path / "work")
+    page = (out / "posts/talk/index.html").read_text("utf-8")
+    link = re.search(r'<a href="([^"]+)" type="text/calendar" download>([^<]+)</a>', page)
+    assert link and html.unescape(link.group(2)) == "將這個活動加入我的行事曆（.ics）", page[
+        page.find("shelfpost-event") :
+    ][:600]
+    own = Calendar.from_ical((out / "posts/talk" / link.group(1)).read_bytes())
+    (event,) = own.walk("VEVENT")
+    assert str(event["summary"]) == "作家座談" and str(event["location"]) == "總館 作家座談"
+    everything = Calendar.from_ical((out / "events.ics").read_bytes())
+    uids = {str(e["summary"]): str(e["uid"]) for e in everything.walk("VEVENT")}
+    assert uids["作家座談"] == str(event["uid"]) != uids["手作燈籠"]
+    assert event.decoded("dtstart") == datetime(2026, 12, 12, 14, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert own.walk("VTIMEZONE"), "the library's zone travels with the file"

@@ -25,6 +25,7 @@ from shelfpost.library.bodyscan import splice, url_scheme
 from shelfpost.library.links import CONTENT, resolve_target
 from shelfpost.library.model import Document, Library, Page, Partner, Post
 from shelfpost.site.feeds import post_url
+from shelfpost.site.ical import post_event
 from shelfpost.site.meta import (
     Card,
     EventFacts,
@@ -479,6 +480,11 @@ class SiteRenderer:
             e = post.event
             facts = EventFacts(e.start, e.end, e.location, e.registration_url)
         names = [a.name for a in authors]
+        event_ics = None
+        if post.event is not None:  # "add to my calendar": this event alone, same UID as events.ics
+            ics_doc = f"posts/{post.slug}/event.ics"
+            self.tree.add(ics_doc, post_event(self.library, post).decode("utf-8"))
+            event_ics = relative_url(here, ics_doc)
         ld = structured_data(card, kind=post.type, authors=names, site_url=self.config.base_url, event=facts)
         self.render(
             "post.md.j2",
@@ -489,6 +495,7 @@ class SiteRenderer:
             post=post,
             ui_lang=self.config.language if other_lang else "",
             reading_time=self.s["reading_time"].format(n=minutes),
+            event_ics=event_ics,
             ptype=ptype,
             image=image,
             banner=banner,
