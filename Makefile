@@ -27,7 +27,9 @@ $(VENV)/.test: pyproject.toml $(VENV)/.runtime
 site: $(VENV)/.runtime
 	$(BIN)/shelfpost check
 	$(BIN)/shelfpost build $(if $(NOW),--now "$(NOW)")
-	@echo "Open site/index.html, or run 'make serve' for a live preview with drafts."
+	@echo "Serve it to read it (opened as a file, menu links show folder listings):"
+	@echo "  python3 -m http.server --bind 127.0.0.1 --directory site 8000, then open http://127.0.0.1:8000/"
+	@echo "or run 'make serve' for a live preview with drafts."
 
 serve: $(VENV)/.runtime
 	$(BIN)/shelfpost serve
@@ -40,11 +42,15 @@ browser:
 
 # axe-core and the Nu HTML Checker (npm, pinned) for tests/test_a11y.py and tests/test_validity.py,
 # installed into $(CACHE)/npm/<versions>; a second run does nothing.
-.PHONY: node-tools screenshots
+.PHONY: node-tools screenshots lighthouse
 node-tools:
 	CACHE_DIR="$(CACHE)" sh scripts/install-node-tools.sh
 
 test: node-tools
+
+# Lighthouse's best-practices audits (no console errors) on a served copy of the sample site.
+lighthouse: $(VENV)/.test browser node-tools
+	$(BIN)/python -m pytest -q -n 0 -p no:cacheprovider tests/test_lighthouse.py
 
 # Regenerates docs/screenshots/*.png (home, a post, search results) from the sample site.
 screenshots: $(VENV)/.test browser

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs the two npm packages the reader-experience tests need, pinned:
-#   axe-core  the accessibility rules, injected into Chromium by tests/test_a11y.py
-#   vnu-jar   the Nu HTML Checker, run with `java -jar` by tests/test_validity.py
+# Installs the npm packages the reader-experience tests need, pinned:
+#   axe-core    the accessibility rules, injected into Chromium by tests/test_a11y.py
+#   vnu-jar     the Nu HTML Checker, run with `java -jar` by tests/test_validity.py
+#   lighthouse  Google's page audits, run on Debian's Chromium by tests/test_lighthouse.py
+#               (in its own folder; 12.2.3: 13 wants Node 22, Debian's is 20)
 # They go into the user's cache folder, in a folder named after the versions, so
 # a version bump installs beside the old one and a second run does nothing.
 # Node (npm) and Java come from Debian's packages when missing (root or sudo).
@@ -9,10 +11,13 @@
 set -eu
 AXE_CORE_VERSION=4.14.1
 VNU_JAR_VERSION=26.9.27
+LIGHTHOUSE_VERSION=12.2.3
 KEY="axe-core-$AXE_CORE_VERSION+vnu-jar-$VNU_JAR_VERSION"
 DIR="${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/shelfpost}/npm/$KEY"
+LH_DIR="${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/shelfpost}/npm/lighthouse-$LIGHTHOUSE_VERSION"
+LH_CLI="$LH_DIR/node_modules/lighthouse/cli/index.js"
 if [ -f "$DIR/node_modules/axe-core/axe.min.js" ] && [ -f "$DIR/node_modules/vnu-jar/build/dist/vnu.jar" ] \
-  && command -v java >/dev/null 2>&1; then
+  && [ -f "$LH_CLI" ] && command -v java >/dev/null 2>&1; then
   exit 0
 fi
 
@@ -34,6 +39,16 @@ if [ -n "$MISSING" ]; then
     -o Dir::Cache::archives="$ARCHIVES" $MISSING >/dev/null
 fi
 
+if [ ! -f "$LH_CLI" ]; then
+  echo "install-node-tools: npm install lighthouse@$LIGHTHOUSE_VERSION into $LH_DIR"
+  mkdir -p "$LH_DIR"
+  npm install --prefix "$LH_DIR" --no-audit --no-fund --ignore-scripts --loglevel=error -E \
+    "lighthouse@$LIGHTHOUSE_VERSION"
+  test -f "$LH_CLI"
+fi
+if [ -f "$DIR/node_modules/axe-core/axe.min.js" ] && [ -f "$DIR/node_modules/vnu-jar/build/dist/vnu.jar" ]; then
+  exit 0
+fi
 echo "install-node-tools: npm install axe-core@$AXE_CORE_VERSION vnu-jar@$VNU_JAR_VERSION into $DIR"
 mkdir -p "$DIR"
 # --ignore-scripts: neither package needs an install script, and none should run.

@@ -129,3 +129,36 @@ def test_scheduled_post_is_not_found_by_search(served_site: str, browser) -> Non
         page.wait_for_timeout(100)
     assert meta.inner_text().strip() == "沒有符合的項目"
     assert page.locator(".md-search-result__item").count() == 0
+
+
+def test_pages_load_without_failed_requests_or_console_errors(served_site: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: Material fetched sitemap.xml beside every feed link, 404 on each section's."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside = block_outside(page, served_site)
+    failed: list[str] = []
+    errors: list[str] = []
+    sitemaps: list[tuple[str, int]] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: failed.append(r.url))
+
+    def answered(r) -> None:  # type: ignore[no-untyped-def]
+        if r.status >= 400:
+            failed.append(f"{r.status} {r.url}")
+        if r.url.endswith("sitemap.xml"):
+            sitemaps.append((r.url.removeprefix(served_site), r.status))
+
+    page.on("response", answered)
+    for path in ("/", "/posts/winter-cookbooks/", "/news/", "/events/", "/tags/"):
+        page.goto(served_site + path, wait_until="networkidle")
+        feeds = page.locator('head link[rel="alternate"]').evaluate_all("els => els.map(e => e.href)")
+        assert len(feeds) == 8, feeds
+        for href in feeds:  # autodiscovery still finds every feed, on this server
+            assert href.startswith(served_site), href
+            assert page.request.get(href).status == 200, href
+    assert failed == [] and errors == [] and outside == [], (failed, errors, outside)
+    # Material did ask (so the test would see the 404s): one sitemap per feed folder.
+    assert {"/sitemap.xml", "/news/sitemap.xml", "/events/sitemap.xml", "/resources/sitemap.xml"} <= {
+        u for u, _ in sitemaps
+    }
+    assert {status for _, status in sitemaps} == {200}

@@ -414,7 +414,14 @@ def test_every_page_links_to_every_feed_for_autodiscovery(site: Path) -> None:
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 60
     for page in pages:
-        feeds = {(link["href"], link["type"]) for link in head(page).links if link.get("rel") == "alternate"}
+        # Relative to the page (issue 13: Material fetches sitemap.xml beside each target), so
+        # resolved against the page's URL on the live site.
+        url = BASE + page.relative_to(site).as_posix().removesuffix("index.html")
+        feeds = {
+            (urljoin(url, link["href"]), link["type"])
+            for link in head(page).links
+            if link.get("rel") == "alternate"
+        }
         expected = {
             (BASE + name, "application/rss+xml" if name.endswith("feed.xml") else "application/atom+xml")
             for name in FEEDS

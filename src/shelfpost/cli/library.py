@@ -139,7 +139,9 @@ def new_command(
     """Write a new draft post from the type's template (templates/new/), checked.
 
     The file is content/posts/YYYY/YYYY-MM-DD-slug.md. It starts with draft: true;
-    delete that line when the post is ready for review.
+    delete that line when the post is ready for review. Replace the stand-in texts in
+    full-width brackets (the summary, an event's location) first: check refuses a post
+    that keeps them once it is not a draft.
     """
     from datetime import timedelta
 
@@ -151,7 +153,7 @@ def new_command(
         tomorrow = clock().astimezone(library.config.timezone) + timedelta(days=1)
         when = tomorrow.replace(hour=10, minute=0, second=0, microsecond=0)
     else:
-        when = parse_now(at_text, library)
+        when = parse_now(at_text, library, param_hint="--at")
     try:
         draft = new_post(library, type_id, title, when, slug=slug, author=author)
     except ValueError as exc:

@@ -114,9 +114,10 @@ def month_option(func: F) -> F:
     )(func)
 
 
-def parse_now(value: str | None, library: Library | None) -> datetime:
+def parse_now(value: str | None, library: Library | None, param_hint: str = "--now") -> datetime:
     """``--now`` as an aware moment: the clock when not given; a time without an offset
-    is wall time in the library's zone (with no library loaded, an offset is required)."""
+    is wall time in the library's zone (with no library loaded, an offset is required).
+    ``param_hint`` names the option in errors (``new --at`` parses the same way)."""
     if value is None:
         return clock()
     tz = library.config.timezone if library is not None and library.config else None
@@ -124,14 +125,14 @@ def parse_now(value: str | None, library: Library | None) -> datetime:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise click.BadParameter(f"{value!r} is not an ISO 8601 moment", param_hint="--now") from None
+            raise click.BadParameter(f"{value!r} is not an ISO 8601 moment", param_hint=param_hint) from None
         if moment.tzinfo is None:
-            raise click.BadParameter("give an offset, e.g. 2026-11-26T10:00:00Z", param_hint="--now")
+            raise click.BadParameter("give an offset, e.g. 2026-11-26T10:00:00Z", param_hint=param_hint)
         return moment
     try:
         return parse_moment(value, tz)
     except Invalid as exc:
-        raise click.BadParameter(exc.message, param_hint="--now") from None
+        raise click.BadParameter(exc.message, param_hint=param_hint) from None
 
 
 def open_library(root: Path, **kwargs: Any) -> Library:

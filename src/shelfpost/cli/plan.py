@@ -69,7 +69,10 @@ def status(month_text: str | None, now_text: str | None, fmt: str, root: Path) -
 def calendar_command(
     month_text: str | None, now_text: str | None, fmt: str, ics_file: Path | None, root: Path
 ) -> None:
-    """The month's content calendar: each slot's state, and live posts not in it.
+    """The month's content calendar: each slot's state, and the posts not in it.
+
+    A post no slot claims is listed as published or, before its publish_at, as
+    scheduled (unplanned), so a post going out later this month is never invisible.
 
     States are derived from the posts: planned (no post yet), drafted, scheduled,
     published, missed (the date passed and nothing is live).

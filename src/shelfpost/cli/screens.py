@@ -66,8 +66,11 @@ def calendar_screen(view: CalendarView) -> RenderableType:
         )
     parts: list[RenderableType] = [table]
     if view.unplanned:
-        parts.append(Text(f"\nLive posts not in the calendar ({len(view.unplanned)})", style="bold"))
-        parts.extend(Text(f"  • {p['date']} {p['title']} ({p['path']})") for p in view.unplanned)
+        parts.append(Text(f"\nPosts not in the calendar ({len(view.unplanned)})", style="bold"))
+        parts.extend(
+            Text(f"  • {p['date']} {p['state']}, unplanned: {p['title']} ({p['path']})")
+            for p in view.unplanned
+        )
     counts: dict[str, int] = {}
     for s in view.slots:
         counts[s.state] = counts.get(s.state, 0) + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -82,7 +83,17 @@ def build(
         f"in {time.perf_counter() - started:.1f} s; {result.mode}, {result.rendered} file(s) rendered",
         err=True,
     )
-    click.echo(f"open {result.site_dir / 'index.html'} in a browser, or run `make serve`", err=True)
+    click.echo(view_advice(result.site_dir), err=True)
+
+
+def view_advice(site_dir: Path) -> str:
+    """How to read the built site: served, since opened as a file (``site/index.html``) every
+    menu link leads to a folder listing (the site's links end in ``/``, as on a web server)."""
+    return (
+        f"to read it as readers will, serve the folder: python3 -m http.server --bind 127.0.0.1 "
+        f"--directory {shlex.quote(str(site_dir))} 8000, then open http://127.0.0.1:8000/ "
+        "(`shelfpost serve` previews with drafts and rebuilds on changes)"
+    )
 
 
 @main.command()

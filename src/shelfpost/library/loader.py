@@ -27,6 +27,7 @@ from shelfpost.library.fileschemas import AuthorsFile, ConfigFile, PageFrontMatt
 from shelfpost.library.links import resolve_target
 from shelfpost.library.model import Author, Channel, Config, Event, Library, Page, Post, PostType, SiteConfig
 from shelfpost.library.problems import Problem, Severity
+from shelfpost.library.scaffold import placeholder_keys
 from shelfpost.library.schema import Context, Reporter, Validated
 from shelfpost.library.yamlnodes import MappingNode, Pos, YamlSyntaxError, compose
 
@@ -402,6 +403,27 @@ def load_post(
         else:
             event = Event(block["start"], block["end"], block["location"], block["registration_url"])
     when = data.get("publish_at")
+    if event is not None and when and event.end <= when:
+        rep.error(
+            data.mark("event.end"),
+            f"event.end ({event.end.astimezone(config.timezone):%Y-%m-%d %H:%M}) is not after publish_at "
+            f"({when.astimezone(config.timezone):%Y-%m-%d %H:%M}): the announcement would go out after the "
+            "event is over; move publish_at earlier or correct the event's dates",
+            "event-before-announcement",
+        )
+        ok = False
+    if not data.get("draft"):
+        # A skeleton from `shelfpost new` keeps its stand-in texts only while it is a draft.
+        location = block.get("location") if block is not None else None
+        values = {"title": data.get("title"), "summary": data.get("summary"), "event.location": location}
+        for key in placeholder_keys(values):
+            rep.error(
+                data.mark(key),
+                f"{key}: still the placeholder {values[key]!r} from `shelfpost new`: write the real "
+                "text, or put back `draft: true` until it is ready",
+                "placeholder",
+            )
+            ok = False
     if name_date and when and when.astimezone(config.timezone).date() != name_date:
         rep.error(
             data.mark("publish_at"),

@@ -24,10 +24,28 @@ import yaml
 from jinja2 import Environment, StrictUndefined
 
 from shelfpost.library.model import Config, Library, PostType
+from shelfpost.library.schema import did_you_mean
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "new"
 LIBRARY_TEMPLATES = "templates/new"
 README_MARKERS = re.compile(r"(<!-- newpost:start -->\n).*?(<!-- newpost:end -->)", re.DOTALL)
+
+
+#: The skeletons' stand-in texts. A post that is not a draft may not keep one (``check``).
+SUMMARY_PLACEHOLDER = "（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）"
+README_SUMMARY_PLACEHOLDER = "（一兩句摘要 One or two sentences.）"
+TITLE_PLACEHOLDER = "（標題 Title）"
+LOCATION_PLACEHOLDER = "（地點 Location）"  # in templates/new/event.md.j2
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "title": frozenset({TITLE_PLACEHOLDER}),
+    "summary": frozenset({SUMMARY_PLACEHOLDER, README_SUMMARY_PLACEHOLDER}),
+    "event.location": frozenset({LOCATION_PLACEHOLDER}),
+}
+
+
+def placeholder_keys(values: dict[str, str | None]) -> list[str]:
+    """The keys (``summary``, ``event.location``...) whose value is still a skeleton's stand-in."""
+    return [key for key, texts in PLACEHOLDERS.items() if (values.get(key) or "").strip() in texts]
 
 
 def slugify(title: str) -> str:
@@ -159,14 +177,20 @@ def new_post(
         raise ValueError("shelfpost.yml has errors: run `shelfpost check`")
     ptype = config.types.get(type_id)
     if ptype is None:
-        raise ValueError(f"type {type_id!r} is not in shelfpost.yml (types: {', '.join(config.types)})")
+        raise ValueError(
+            f"type {type_id!r} is not in shelfpost.yml{did_you_mean(type_id, config.types)}"
+            f" (types: {', '.join(config.types)})"
+        )
     if not title.strip():
         raise ValueError("the title is empty")
     if author is None:
         author = next(iter(library.authors), "")
     if author not in library.authors:
         known = ", ".join(library.authors) or "none: add one to content/authors.yml"
-        raise ValueError(f"author {author!r} is not in content/authors.yml (known: {known})")
+        raise ValueError(
+            f"author {author!r} is not in content/authors.yml{did_you_mean(author, library.authors)}"
+            f" (known: {known})"
+        )
     local = publish_at.astimezone(config.timezone)
     slug = slug or (slugify(title) if title.isascii() else ascii_slug(title))
     start = (local + timedelta(days=7)).replace(hour=14, minute=0)
@@ -176,7 +200,7 @@ def new_post(
         title=title.strip(),
         publish_at=f"{local:%Y-%m-%d %H:%M}",
         author=author,
-        summary="（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）",
+        summary=SUMMARY_PLACEHOLDER,
         event_start=f"{start:%Y-%m-%d %H:%M}",
         event_end=f"{start + timedelta(hours=2):%Y-%m-%d %H:%M}",
         channels=social_channels(library),
@@ -224,10 +248,10 @@ def readme_links(library: Library, branch: str = "main") -> str:
         value = render_skeleton(
             template_source(library.root, ptype),
             ptype,
-            title="（標題 Title）",
+            title=TITLE_PLACEHOLDER,
             publish_at="YYYY-MM-DD HH:MM",
             author="your-author-id",
-            summary="（一兩句摘要 One or two sentences.）",
+            summary=README_SUMMARY_PLACEHOLDER,
             event_start="YYYY-MM-DD HH:MM",
             event_end="YYYY-MM-DD HH:MM",
             channels=social_channels(library),

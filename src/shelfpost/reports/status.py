@@ -34,7 +34,8 @@ class SlotView:
 class CalendarView:
     month: str
     slots: list[SlotView]
-    unplanned: list[dict[str, str]]  # live posts of the month that no slot claims
+    #: posts of the month that no slot claims, live ("published") or still to go out ("scheduled")
+    unplanned: list[dict[str, str]]
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,9 +60,18 @@ def calendar_view(library: Library, month: Month, now: datetime) -> CalendarView
     ]
     claimed = {s.post for s in library.calendar if s.post}
     unplanned = [
-        {"date": str(local_day(library, p.publish_at)), "slug": p.slug, "title": p.title, "path": p.path}
+        {
+            "date": str(local_day(library, p.publish_at)),
+            "slug": p.slug,
+            "title": p.title,
+            "path": p.path,
+            "state": "published" if p.is_live(now) else "scheduled",
+        }
         for p in sorted(library.posts, key=lambda p: p.publish_at)
-        if p.is_live(now) and local_day(library, p.publish_at) in month and p.slug not in claimed
+        if not p.draft
+        and not p.withdrawn
+        and local_day(library, p.publish_at) in month
+        and p.slug not in claimed
     ]
     return CalendarView(str(month), views, unplanned)
 

@@ -30,7 +30,7 @@ from shelfpost.site.docs import (
     render_docs,
 )
 from shelfpost.site.engine import CACHE_VARIABLE, EngineProcess, engine_config, write_engine_config
-from shelfpost.site.feeds import feed_files, render_feeds
+from shelfpost.site.feeds import feed_files, render_feeds, section_sitemaps
 from shelfpost.site.ical import public_events
 from shelfpost.site.incremental import build_epoch, build_key
 from shelfpost.site.text import strings_for
@@ -269,6 +269,8 @@ def build_site(
             for path, data in render_feeds(library, now).items():
                 tree.add(path, data.decode("utf-8"))
             tree.add(EVENTS_ICS, public_events(library, now).decode("utf-8"))
+            for path, text in section_sitemaps(cfg, list(tree.texts)).items():
+                tree.add(path, text)
             changes = inc.sync_tree(tree.texts, tree.copies, docs)
 
             # Phase 3: the engine, as one step (all pages, or the changed ones).

@@ -25,8 +25,29 @@ from shelfpost.library.bodyscan import splice, url_scheme
 from shelfpost.library.links import CONTENT, resolve_target
 from shelfpost.library.model import Document, Library, Page, Partner, Post
 from shelfpost.site.feeds import post_url
-from shelfpost.site.meta import Card, Image, attr, card_head, png_size, reading_minutes, same_language
-from shelfpost.site.text import doc_url, escape, local, relative, relative_url, strings_for, tag_slug
+from shelfpost.site.ical import post_event
+from shelfpost.site.meta import (
+    Card,
+    EventFacts,
+    Image,
+    attr,
+    card_head,
+    json_ld_script,
+    png_size,
+    reading_minutes,
+    same_language,
+    structured_data,
+)
+from shelfpost.site.text import (
+    doc_url,
+    escape,
+    event_when,
+    local,
+    relative,
+    relative_url,
+    strings_for,
+    tag_slug,
+)
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 LIBRARY_TEMPLATES = "templates/site"
@@ -147,6 +168,9 @@ def environment(library: Library) -> jinja2.Environment:
     cfg = library.config
     env.filters["local"] = lambda dt: local(dt, cfg.timezone, cfg.site.date_format)
     env.filters["iso"] = lambda dt: Markup(dt.isoformat())  # noqa: S704 - digits, -, :, + only
+    env.filters["when"] = lambda event, now=None: event_when(
+        event.start, event.end, cfg.timezone, cfg.language, now
+    )
     return env
 
 
@@ -169,6 +193,7 @@ class SiteRenderer:
         self.now = now
         self.preview = preview
         self.env = environment(library)
+        self.env.globals["build_now"] = now  # events under way read "ongoing" in lists
         self.s = strings_for(self.config.language)
         if preview:
             posts = sorted(
@@ -191,6 +216,7 @@ class SiteRenderer:
         here: str,
         meta: dict[str, Any] | None = None,
         card: Card | None = None,
+        head: str = "",
         **ctx: Any,
     ) -> None:
         def href_to(doc: str) -> Markup:
@@ -199,7 +225,7 @@ class SiteRenderer:
 
         meta = dict(meta or {})
         if card is not None:
-            meta["shelfpost_head"] = card_head(card)
+            meta["shelfpost_head"] = card_head(card) + head
         text = self.env.get_template(template).render(s=self.s, config=self.config, href_to=href_to, **ctx)
         self.tree.add(here, front_matter(meta) + text)
 
@@ -503,14 +529,28 @@ class SiteRenderer:
         if other_lang:
             meta["shelfpost_lang"] = attr(post.lang)
         minutes = reading_minutes(post.body)
+        card = self.post_card(post, image_doc)
+        facts = None
+        if post.event is not None:
+            e = post.event
+            facts = EventFacts(e.start, e.end, e.location, e.registration_url)
+        names = [a.name for a in authors]
+        event_ics = None
+        if post.event is not None:  # "add to my calendar": this event alone, same UID as events.ics
+            ics_doc = f"posts/{post.slug}/event.ics"
+            self.tree.add(ics_doc, post_event(self.library, post).decode("utf-8"))
+            event_ics = relative_url(here, ics_doc)
+        ld = structured_data(card, kind=post.type, authors=names, site_url=self.config.base_url, event=facts)
         self.render(
             "post.md.j2",
             here,
             meta,
-            self.post_card(post, image_doc),
+            card,
+            json_ld_script(ld),
             post=post,
             ui_lang=self.config.language if other_lang else "",
             reading_time=self.s["reading_time"].format(n=minutes),
+            event_ics=event_ics,
             ptype=ptype,
             image=image,
             banner=banner,

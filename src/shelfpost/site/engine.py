@@ -119,7 +119,7 @@ def engine_config(
     theme["custom_dir"] = os.path.relpath(overrides, base)
     extra = dict(data.get("extra") or {})
     extra["shelfpost_feeds"] = [
-        {"type": f.mime, "title": f.title, "href": cfg.base_url + f.path} for f in feeds
+        {"type": f.mime, "title": f.title, "href": cfg.base_url + f.path, "path": f.path} for f in feeds
     ]
     extra_css = list(data.get("extra_css") or [])
     if stylesheet not in extra_css:

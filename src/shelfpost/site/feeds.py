@@ -165,3 +165,33 @@ class FeedRenderer:
 
 def render_feeds(library: Library, now: datetime) -> dict[str, bytes]:
     return FeedRenderer(library, now).run()
+
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def section_sitemaps(config: Config, docs_paths: Sequence[str]) -> dict[str, str]:
+    """A ``sitemap.xml`` beside each section's feeds, listing the section's own pages.
+
+    Material's bundle (and Zensical's) fetches ``sitemap.xml`` resolved against the
+    ``href`` of every ``<link rel="alternate">`` on every page, looking for translated
+    versions of the page; for ``news/feed.xml`` that is ``news/sitemap.xml``, a 404 on
+    every page load (two with the Atom link), which Lighthouse counts as console errors.
+    A real sitemap there keeps feed autodiscovery as it is and every request answered.
+    The sitemaps protocol lets a sitemap list only URLs under its own folder: these do.
+    """
+    out: dict[str, str] = {}
+    for folder in sorted({f.path.rpartition("/")[0] for f in feed_files(config)} - {""}):
+        urls = []
+        for path in sorted(docs_paths):
+            if not path.startswith(folder + "/") or not path.endswith(".md"):
+                continue
+            page = path.removesuffix(".md").removesuffix("index").rstrip("/")
+            urls.append(config.base_url + quote(page) + "/")
+        lines = [f"  <url><loc>{html.escape(u)}</loc></url>" for u in urls]
+        out[f"{folder}/sitemap.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">\n'
+            + "".join(line + "\n" for line in lines)
+            + "</urlset>\n"
+        )
+    return out

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event
 
 from shelfpost.library.dates import local_day, slot_state
-from shelfpost.library.model import Library
+from shelfpost.library.model import Library, Post
 from shelfpost.site.feeds import post_guid, post_url
 
 PRODID = "-//shelfpost//shelfpost//EN"
@@ -36,6 +36,23 @@ def _host(library: Library) -> str:
     return urlsplit(library.config.site_url).hostname or "shelfpost"
 
 
+def _event(library: Library, post: Post) -> Event:
+    """One event post as a VEVENT: the same UID in ``events.ics`` and in the post's own file,
+    so adding it from the post page and subscribing later never makes two entries."""
+    assert library.config is not None and post.event is not None
+    cfg = library.config
+    ev = Event()
+    ev.add("uid", f"{post_guid(cfg, post).removeprefix('urn:uuid:')}@{_host(library)}")
+    ev.add("dtstamp", post.last_modified)
+    ev.add("dtstart", post.event.start.astimezone(cfg.timezone))
+    ev.add("dtend", post.event.end.astimezone(cfg.timezone))
+    ev.add("summary", post.title)
+    ev.add("location", post.event.location)
+    ev.add("description", post.summary)
+    ev.add("url", post_url(cfg, post))
+    return ev
+
+
 def public_events(library: Library, now: datetime) -> bytes:
     """``events.ics``: the events of live event posts only (never drafts or scheduled)."""
     assert library.config is not None
@@ -44,16 +61,16 @@ def public_events(library: Library, now: datetime) -> bytes:
     for post in sorted(library.live_posts(now), key=lambda p: p.event.start if p.event else p.publish_at):
         if post.event is None:
             continue
-        ev = Event()
-        ev.add("uid", f"{post_guid(cfg, post).removeprefix('urn:uuid:')}@{_host(library)}")
-        ev.add("dtstamp", post.last_modified)
-        ev.add("dtstart", post.event.start.astimezone(cfg.timezone))
-        ev.add("dtend", post.event.end.astimezone(cfg.timezone))
-        ev.add("summary", post.title)
-        ev.add("location", post.event.location)
-        ev.add("description", post.summary)
-        ev.add("url", post_url(cfg, post))
-        cal.add_component(ev)
+        cal.add_component(_event(library, post))
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def post_event(library: Library, post: Post) -> bytes:
+    """``posts/<slug>/event.ics``: that event alone, for "add to my calendar" on its page."""
+    cal = _calendar(library, post.title)
+    cal.add("method", "PUBLISH")
+    cal.add_component(_event(library, post))
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 

@@ -88,6 +88,58 @@ def local(dt: datetime, tz: tzinfo, fmt: str) -> str:
     return dt.astimezone(tz).strftime(fmt)
 
 
+#: Weekday names, Monday first, in the library's language (``datetime.weekday()`` order).
+WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "zh": ("一", "二", "三", "四", "五", "六", "日"),
+}
+#: An event under way: ``{end}`` is when it closes.
+ONGOING: dict[str, str] = {"en": "Ongoing until {end}", "zh": "進行中，至 {end}"}
+
+
+def _lang(language: str) -> str:
+    code = language.split("-")[0].lower()
+    return code if code in WEEKDAYS else "en"
+
+
+def day_with_weekday(dt: datetime, language: str, year: bool = True) -> str:
+    """``2026-12-12（六）`` in Chinese, ``2026-12-12 Sat`` in English; ``12-12（六）`` without the year."""
+    lang = _lang(language)
+    name = WEEKDAYS[lang][dt.weekday()]
+    day = f"{dt:%Y-%m-%d}" if year else f"{dt:%m-%d}"
+    return f"{day}（{name}）" if lang == "zh" else f"{day} {name}"
+
+
+def _moment(dt: datetime, language: str, year: bool = True) -> str:
+    sep = "" if _lang(language) == "zh" else " "  # the full-width bracket already separates
+    return f"{day_with_weekday(dt, language, year)}{sep}{dt:%H:%M}"
+
+
+def event_when(
+    start: datetime, end: datetime, tz: tzinfo, language: str, now: datetime | None = None
+) -> Markup:
+    """When an event happens, as readers scan it: ``<time>`` elements with machine dates.
+
+    - the same day once: ``2026-12-12（六）10:30–11:30``;
+    - several days, the end without its year when it is the start's:
+      ``2026-12-01（二）09:00 – 12-27（日）17:00``;
+    - under way at ``now`` (lists and the home page): ``進行中，至 12-27（日）17:00``.
+    """
+    s, e = start.astimezone(tz), end.astimezone(tz)
+
+    def stamp(moment: datetime, text: str) -> Markup:
+        return Markup(f'<time datetime="{moment.isoformat()}">') + escape(text) + Markup("</time>")  # noqa: S704
+
+    if now is not None and s <= now < e:
+        before, _, after = ONGOING[_lang(language)].partition("{end}")
+        until = _moment(e, language, year=e.year != now.astimezone(tz).year)
+        return escape(before) + stamp(end, until) + escape(after)
+    first = stamp(start, _moment(s, language))
+    if s.date() == e.date():
+        return first + Markup("–") + stamp(end, f"{e:%H:%M}")
+    return first + Markup(" – ") + stamp(end, _moment(e, language, year=e.year != s.year))
+
+
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "home": "Home",
@@ -113,6 +165,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "share": "A share from another source",
         "posts_count": "posts",
         "subscribe": "Subscribe to upcoming events (iCalendar)",
+        "add_to_calendar": "Add this event to my calendar (.ics)",
         "partners": "Partners",
         "partners_intro": "Organisations we work with to bring reading and culture to more people.",
         "partner_posts": "Posts with this partner:",
@@ -148,6 +201,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "share": "轉載分享",
         "posts_count": "篇",
         "subscribe": "訂閱活動行事曆（iCalendar）",
+        "add_to_calendar": "將這個活動加入我的行事曆（.ics）",
         "partners": "合作夥伴",
         "partners_intro": "我們與這些單位合作，讓閱讀與文化走進更多人的生活。",
         "partner_posts": "合作文章：",
