@@ -9,7 +9,9 @@ complete objects), and github3.py is pointed at it as a GitHub Enterprise server
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -721,3 +723,55 @@ def test_last_publish_warning(tmp_path: Path) -> None:
     record_publish_run(tmp_path, NOW - timedelta(hours=5))
     warning = last_publish_warning(tmp_path, NOW, expected_minutes=15)
     assert warning is not None and "5 hours ago" in warning and "every 15 minutes" in warning
+
+
+def test_review_local_previews_the_working_tree_without_github(lib: Lib) -> None:
+    from conftest import post_text, run_cli
+
+    lib.post("2026-11-26-hello", post_text(publish_at="2026-11-27 10:00", title="冬至說故事"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB")}
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@e.org", *args],
+            cwd=lib.root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "start")
+    git("checkout", "-qb", "new-post")
+    lib.post("2026-11-28-winter", post_text(publish_at="2026-11-28 10:00", title="寒假閱讀"))  # not committed
+    result = run_cli("review", "--local", "--now", "2026-11-26 12:00", cwd=lib.root, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "寒假閱讀" in result.stdout and "冬至說故事" not in result.stdout  # only what changed
+    assert "in the working tree: ✅ no errors" in result.stdout
+    # Named PATHs, one of them with an error: the same preview, exit 1.
+    lib.post("2026-11-28-winter", post_text(publish_at="2026-11-28 10:00", title="寒假閱讀", type_="evnt"))
+    named = run_cli(
+        "review",
+        "--local",
+        "content/posts/2026/2026-11-28-winter.md",
+        "--now",
+        "2026-11-26 12:00",
+        cwd=lib.root,
+        env=env,
+    )
+    assert named.returncode == 1 and "error" in named.stdout and "Traceback" not in named.stderr
+
+
+def test_unreachable_github_is_said_in_words(lib: Lib) -> None:
+    import socket
+
+    from conftest import run_cli
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GITHUB_TOKEN": "t", "GITHUB_API_URL": f"http://127.0.0.1:{port}/api/v3"}
+    result = run_cli("review", "--repo", "lib/site", "--pr", "1", "--report-only", cwd=lib.root, env=env)
+    assert result.returncode == 1
+    assert "could not reach GitHub" in result.stderr and "the connection was refused" in result.stderr
+    assert "HTTPConnectionPool" not in result.stderr and "Traceback" not in result.stderr

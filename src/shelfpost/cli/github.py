@@ -48,14 +48,103 @@ def _github(repo: str, needs: str, max_wait: float = 300.0) -> Any:
         raise click.BadParameter(exc.message, param_hint="--repo") from None
 
 
+def _changed_files(root: Path, paths: tuple[Path, ...], base: str | None) -> list[Any]:
+    """What a pull request from this working tree would change: PATHs, else git's answer."""
+    import subprocess
+
+    from shelfpost.github.client import ChangedFile
+    from shelfpost.library.procenv import child_env
+
+    if paths:
+        out = []
+        for given in paths:
+            full = given if given.is_absolute() else Path.cwd() / given
+            try:
+                rel = full.resolve().relative_to(root.resolve())
+            except ValueError:
+                raise click.BadParameter(
+                    f"{given} is not inside the library {root}", param_hint="PATH"
+                ) from None
+            files = sorted(p for p in full.rglob("*") if p.is_file()) if full.is_dir() else [full]
+            for f in files:
+                name = f.resolve().relative_to(root.resolve()).as_posix() if f != full else rel.as_posix()
+                out.append(ChangedFile(name, "modified" if f.exists() else "removed"))
+        return out
+    env = child_env(environment())
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise click.ClickException(
+                f"git {' '.join(args)} failed ({done.stderr.strip() or done.returncode}): "
+                "--local without PATHs needs a git checkout; or name the files: review --local PATH..."
+            )
+        return done.stdout
+
+    refs = [base] if base else ["origin/main", "main"]
+    ref = next(
+        (
+            r
+            for r in refs
+            if subprocess.run(
+                ["git", "rev-parse", "--verify", "--quiet", r],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        ),
+        None,
+    )
+    if base and ref is None:
+        raise click.BadParameter(f"git knows no {base}", param_hint="--base")
+    status: dict[str, str] = {}
+    if ref is not None:
+        for line in git("diff", "--name-status", "--no-renames", f"{ref}...HEAD").splitlines():
+            code, _, name = line.partition("\t")
+            status[name] = (
+                "removed" if code.startswith("D") else "added" if code.startswith("A") else "modified"
+            )
+    for line in git("status", "--porcelain=v1", "--untracked-files=all", "--no-renames").splitlines():
+        code, name = line[:2], line[3:].strip('"')
+        status[name] = "removed" if "D" in code else "added" if code in ("??", "A ") else "modified"
+    return [ChangedFile(name, state) for name, state in sorted(status.items())]
+
+
+def _review_local(root: Path, paths: tuple[Path, ...], base: str | None, now_text: str | None) -> None:
+    from shelfpost.github.review import local_report, render_comment
+
+    library = open_library(root)
+    now = parse_now(now_text, library)
+    assert library.config is not None
+    report = local_report(library, _changed_files(root, paths, base), now)
+    click.echo(render_comment(report, library.config, now, None))
+    errors = sum(1 for f in report.files for p in f.problems if p.severity == "error")
+    if errors:
+        sys.exit(1)
+
+
 def _github_failed(exc: Exception) -> None:
     click.secho(f"shelfpost: {getattr(exc, 'message', exc)}", fg="red", err=True)
     sys.exit(1)
 
 
 @main.command()
-@click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository of the pull request.")
+@click.option("--repo", default=None, metavar="OWNER/NAME", help="The repository of the pull request.")
 @click.option("--pr", "number", type=int, default=None, metavar="N", help="The pull request's number.")
+@click.option(
+    "--local",
+    is_flag=True,
+    help="Preview your own changes without GitHub: the PATHs given, else what git says changed "
+    "against --base (commits and the working tree, new files included). Prints the bot's comment.",
+)
+@click.option(
+    "--base",
+    default=None,
+    metavar="REF",
+    help="With --local: the branch the pull request will go into (default: origin/main, else main).",
+)
 @click.option(
     "--report-only",
     is_flag=True,
@@ -87,10 +176,14 @@ def _github_failed(exc: Exception) -> None:
     show_default=True,
     help="The login that writes the comment; only its comment with the marker is edited.",
 )
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @root_option
 def review(
-    repo: str,
+    repo: str | None,
     number: int | None,
+    local: bool,
+    base: str | None,
+    paths: tuple[Path, ...],
     report_only: bool,
     out: Path | None,
     from_report: Path | None,
@@ -107,10 +200,20 @@ def review(
     line. The commit status shelfpost/review-rule says whether a reviewer from
     plan/team.yml other than the author approved. Token: GITHUB_TOKEN; API:
     GITHUB_API_URL (default https://api.github.com).
+
+    `shelfpost review --local [PATH...]` prints the same preview for your own changes
+    before there is a pull request: no GitHub, no token.
     """
     from shelfpost.github.client import GitHubProblem
     from shelfpost.github.review import ReportError, gather_report, post_report, report_from_json
 
+    if local:
+        _review_local(root, paths, base, now_text)
+        return
+    if paths:
+        raise click.UsageError("PATH arguments go with --local")
+    if not repo:
+        raise click.UsageError("give --repo OWNER/NAME (or --local to preview without GitHub)")
     if (number is None) == (from_report is None):
         raise click.UsageError("give either --pr N (read and check) or --from-report FILE (post)")
     if from_report is not None and (report_only or not head_sha):

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import github3
+import requests
 from github3 import exceptions as gh_exc
 
 T = TypeVar("T")
@@ -35,13 +36,33 @@ PUBLIC_API = "https://api.github.com"
 class GitHubProblem(Exception):
     """A GitHub call that failed; ``message`` says what happened and what to do.
 
-    ``kind`` is one of ``auth``, ``permission``, ``rate-limit``, ``not-found``, ``error``.
+    ``kind`` is one of ``auth``, ``permission``, ``rate-limit``, ``not-found``, ``unreachable``, ``error``.
     """
 
     def __init__(self, message: str, kind: str = "error") -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
+
+
+def unreachable(exc: BaseException) -> str:
+    """Why GitHub could not be reached, in words (not the requests exception's repr)."""
+    inner = getattr(exc, "exception", None) or exc
+    text = str(inner)
+    if isinstance(inner, requests.Timeout):
+        return "it did not answer in time"
+    if isinstance(inner, requests.exceptions.SSLError):
+        return "its TLS certificate could not be verified"
+    if any(
+        s in text
+        for s in ("Name or service not known", "Temporary failure in name resolution", "getaddrinfo")
+    ):
+        return "its host name could not be resolved (DNS)"
+    if "Connection refused" in text:
+        return "the connection was refused"
+    if "Connection reset" in text or "RemoteDisconnected" in text or "aborted" in text:
+        return "the connection was dropped"
+    return "the connection failed"
 
 
 def connect(token: str, api_url: str | None = None) -> Any:
@@ -192,7 +213,11 @@ class RepoClient:
             except gh_exc.GitHubError as exc:
                 raise GitHubProblem(f"GitHub answered {exc.code} {exc.msg} while trying to {what}") from None
             except gh_exc.TransportError as exc:
-                raise GitHubProblem(f"could not reach GitHub to {what}: {exc}") from None
+                raise GitHubProblem(
+                    f"could not reach GitHub to {what}: {unreachable(exc)}; check the network, "
+                    "or GITHUB_API_URL for GitHub Enterprise Server",
+                    "unreachable",
+                ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _rate_limit_wait(self, exc: Any) -> float | None:

@@ -232,6 +232,12 @@ def build_report(
     return Report(repo, pr.number, pr.head_sha, pr.author, reports, len(files), other)
 
 
+def local_report(library: Library, files: Sequence[ChangedFile], now: datetime) -> Report:
+    """The review bot's report for changes not yet in a pull request (``review --local``)."""
+    pr = PullInfo(0, "", "", "", "", "", "open", False, None, "")
+    return build_report(library, "local", pr, files, now)
+
+
 # --- reading a report back, strictly as data ----------------------------------------------
 
 
@@ -493,9 +499,10 @@ def render_comment(report: Report, config: Config, now: datetime, rule: RuleResu
     """The sticky comment's Markdown (with :data:`MARKER` on its first line)."""
     posts = [f for f in report.files if f.kind == "post" and f.status != "removed"]
     lines = [MARKER, "## shelfpost preview", ""]
+    subject = "This pull request" if report.pr else "The working tree"
     if not report.content_changed:
         lines += [
-            f"This pull request changes no posts, pages or plan files ({report.changed} file(s) "
+            f"{subject} changes no posts, pages or plan files ({report.changed} file(s) "
             "changed): there is nothing to preview.",
             "",
         ]
@@ -503,7 +510,8 @@ def render_comment(report: Report, config: Config, now: datetime, rule: RuleResu
         errors = sum(1 for f in report.files for p in f.problems if p.severity == "error")
         summary = f"{len(posts)} post(s) and {len(report.files) - len(posts)} other content file(s) changed"
         state = f"❌ {errors} error(s) to fix" if errors else "✅ no errors"
-        lines += [f"{summary} at {code(report.head_sha[:12])}: {state}.", ""]
+        where = f"at {code(report.head_sha[:12])}" if report.head_sha else "in the working tree"
+        lines += [f"{summary} {where}: {state}.", ""]
     if rule is not None:
         mark = "✅" if rule.state == "success" else "⏳"
         lines += [f"**Review rule**: {mark} {md(rule.description)}", ""]
@@ -531,10 +539,15 @@ def render_comment(report: Report, config: Config, now: datetime, rule: RuleResu
         lines += [
             "---",
             "",
-            f"{report.other_errors} error(s) in files this pull request does not change: "
-            "see the `shelfpost check` job.",
+            f"{report.other_errors} error(s) in files {'this pull request does' if report.pr else 'you did'} "
+            "not change: see `shelfpost check`.",
         ]
-    lines += ["", "<sub>Updated by `shelfpost review` at each push; times in the library's time zone.</sub>"]
+    footer = (
+        "Updated by `shelfpost review` at each push"
+        if report.pr
+        else "Made by `shelfpost review --local`: what the bot will say once this is a pull request"
+    )
+    lines += ["", f"<sub>{footer}; times in the library's time zone.</sub>"]
     body = "\n".join(lines).rstrip() + "\n"
     if len(body) > COMMENT_LIMIT:
         body = body[: COMMENT_LIMIT - 200] + "\n\n… (cut: the comment is too long; see the check job)\n"
