@@ -420,3 +420,12 @@ def test_a_cut_short_session_file_means_log_in_again_with_a_warning(
     logins = proxy.count("POST", SESSION)
     Run(library, NOW, lambda ch: create(ch, context), sleep=lambda s: None).run()
     assert proxy.count("POST", SESSION) == logins  # the rewritten session is reused
+    # A real session cut in half still decodes (the SDK's old 4-field format, whose server is
+    # bsky.social): before the fix the look-up went there, never reached the PDS, and every
+    # run ended "pending" while the post waited.
+    session_file.write_text(good[: len(good) // 2], encoding="utf-8")
+    (pub.root / "data/published/hello.yml").unlink()
+    warnings.clear()
+    outcomes = Run(library, NOW, lambda ch: create(ch, context), sleep=lambda s: None).run()
+    assert [o.action for o in outcomes] == ["reconciled"], outcomes
+    assert any("logging in again" in w for w in warnings) and proxy.count("POST", SESSION) == logins + 1

@@ -75,6 +75,14 @@ class BlueskyAdapter:
     def _login(self) -> None:
         if self.did is not None:
             return
+        if self.session and not whole_session(self.session):
+            # Cut in half, a session still decodes: as the SDK's old 4-field format, whose
+            # server is bsky.social. Never send a garbled session (and its JWT) anywhere.
+            self.warn(
+                f"{self.channel.id}: the saved Bluesky session could not be read (cut short "
+                "or garbled); logging in again"
+            )
+            self.session = None
         if self.session:
             try:
                 self.client.login(session_string=self.session, fetch_bsky_profile=False)
@@ -198,6 +206,17 @@ class BlueskyAdapter:
 
     def edit(self, item: Item, remote_id: str) -> Sent | None:
         return None  # Bluesky posts cannot be edited
+
+
+def whole_session(text: str) -> bool:
+    """Whether ``text`` is a whole session as the SDK writes it (``export_session_string``):
+    handle, DID, two JWTs (three dot-separated parts each) and the PDS address."""
+    fields = text.strip().split(":::")
+    if len(fields) != 5 or not all(fields):
+        return False
+    _handle, did, access, refresh, endpoint = fields
+    jwts = all(len(jwt.split(".")) == 3 and all(jwt.split(".")) for jwt in (access, refresh))
+    return did.startswith("did:") and jwts and endpoint.startswith(("http://", "https://"))
 
 
 def _blob(uploaded: Any, mime: str | None) -> Any:
