@@ -205,3 +205,72 @@ def metrics_screen(report: dict[str, Any]) -> None:
             noise = ", within the noise" if cmp["within_noise"] else ""
             line += f"; vs {s['baseline']['period']}: {cmp['change'] * 100:+.1f} points (target +{cmp['target'] * 100:.0f}){noise}"
         click.echo(line)
+
+
+@metrics.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--channel", "channel_id", required=True, metavar="ID", help="The channel (plan/channels.yml) it is of."
+)
+@now_option("Record the counters as of this moment (default: the clock).")
+@root_option
+def metrics_import(file: Path, channel_id: str, now_text: str | None, root: Path) -> None:
+    """Import FILE, an export of a platform without an open API: a Meta Business
+    Suite post export (Facebook, Instagram; English or Traditional Chinese headers),
+    Meta's daily page export (UTF-16, sep=,: followers per day), or any export the
+    channel maps in plan/channels.yml (metrics_columns). Only numbers are kept;
+    importing the same file again changes nothing."""
+    from shelfpost.metrics.imports import import_file
+
+    library = open_library(root)
+    now = parse_now(now_text, library)
+    channel = library.plan.channels.get(channel_id)
+    if channel is None:
+        raise click.BadParameter(f"{channel_id!r} is not in plan/channels.yml", param_hint="--channel")
+    with stage(f"importing {file.name}"):
+        got = import_file(library, file, channel, now)
+    if got.kind == "followers":
+        click.echo(
+            f"{channel_id}: {got.rows} day(s) of followers; {got.changed} changed, {got.unchanged} unchanged"
+        )
+    else:
+        click.echo(
+            f"{channel_id}: {got.rows} post(s), {got.matched} matched to the library's posts; "
+            f"{got.changed} changed, {got.unchanged} unchanged"
+        )
+
+
+@main.group()
+def survey() -> None:
+    """Satisfaction surveys (plan/metrics.yml surveys): only score counts are kept."""
+
+
+@survey.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--survey", "survey_id", required=True, metavar="ID", help="The survey (plan/metrics.yml surveys)."
+)
+@root_option
+def survey_import(file: Path, survey_id: str, root: Path) -> None:
+    """Import FILE, a Google Forms, LimeSurvey or KoboToolbox export: the count of each
+    score (1-5) per month goes to data/metrics/surveys/ID.csv; e-mail, IP, token,
+    free text and times finer than the day are never written. An export replaces
+    the months it covers, so importing it again changes nothing."""
+    from shelfpost.metrics.config import load_config
+    from shelfpost.metrics.surveys import import_survey
+
+    config = load_config(root)
+    survey_cfg = config.surveys.get(survey_id)
+    if survey_cfg is None:
+        known = ", ".join(sorted(config.surveys)) or "none"
+        raise click.BadParameter(
+            f"{survey_id!r} is not in plan/metrics.yml surveys (known: {known})", param_hint="--survey"
+        )
+    with stage(f"importing {file.name}"):
+        got = import_survey(root, file, survey_cfg)
+    months = ", ".join(f"{m}: {sum(c.values())}" for m, c in sorted(got.months.items()))
+    click.echo(
+        f"{survey_id}: {got.responses} answer(s) ({months or 'none'}); {got.skipped} without an answer"
+    )
+    for refused in got.refused:
+        click.secho(f"{file.name}: {refused}: left out", fg="yellow", err=True)

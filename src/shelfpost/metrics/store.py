@@ -253,3 +253,49 @@ def write_survey(root: Path, survey: str, counts: dict[str, dict[int, int]]) -> 
 def surveys(root: Path) -> list[str]:
     folder = root / FOLDER / "surveys"
     return sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
+
+
+@dataclass(frozen=True)
+class Added:
+    changed: int = 0
+    unchanged: int = 0
+    decreased: int = 0
+
+
+def add_post_rows(root: Path, month: str, rows: Iterable[PostRow]) -> Added:
+    """Add the rows whose counters differ from the newest row kept for that (channel,
+    post): a rerun (the same sync, the same export imported twice) changes nothing."""
+    latest = latest_posts(r for m in months(root, "posts") for r in read_posts(root, m))
+    new, unchanged, decreased = [], 0, 0
+    for row in rows:
+        before = latest.get((row.channel, row.post))
+        if before is not None and before.counters() == row.counters():
+            unchanged += 1
+            continue
+        if before is not None and any(
+            b is not None and n is not None and n < b
+            for b, n in zip(before.counters(), row.counters(), strict=True)
+        ):
+            decreased += 1
+        new.append(row)
+        latest[(row.channel, row.post)] = row
+    if new:
+        write_posts(root, month, [*read_posts(root, month), *new])
+    return Added(len(new), unchanged, decreased)
+
+
+def add_account_rows(root: Path, rows: Iterable[AccountRow]) -> int:
+    """Set the accounts' rows (one per channel and day); the number of rows that changed."""
+    by_month: dict[str, list[AccountRow]] = {}
+    for row in rows:
+        by_month.setdefault(row.day.strftime("%Y-%m"), []).append(row)
+    changed = 0
+    for month, new in sorted(by_month.items()):
+        current = {(r.day, r.channel): r for r in read_accounts(root, month)}
+        before = dict(current)
+        for row in new:
+            current[(row.day, row.channel)] = row
+        changed += sum(1 for k, v in current.items() if before.get(k) != v)
+        if current != before:
+            write_accounts(root, month, current.values())
+    return changed
