@@ -274,3 +274,69 @@ def survey_import(file: Path, survey_id: str, root: Path) -> None:
     )
     for refused in got.refused:
         click.secho(f"{file.name}: {refused}: left out", fg="yellow", err=True)
+
+
+def font_dirs(env: Mapping[str, str]) -> list[Path]:
+    """Where the CJK font may be: $SHELFPOST_FONT_DIR, the cache `make fonts` fills, Debian's folder."""
+    cache = (
+        Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME", "~")) / ".cache").expanduser()
+        / "shelfpost/fonts"
+    )
+    dirs = [Path(env["SHELFPOST_FONT_DIR"])] if env.get("SHELFPOST_FONT_DIR") else []
+    return [*dirs, cache, Path("/usr/share/fonts/opentype/noto")]
+
+
+@metrics.command("chart")
+@click.option(
+    "--month",
+    "month_text",
+    metavar="YYYY-MM",
+    default=None,
+    help="The last month shown (default: this month).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder to write to.",
+)
+@now_option()
+@root_option
+def metrics_chart(month_text: str | None, out: Path, now_text: str | None, root: Path) -> None:
+    """Draw the charts of the three months ending with --month: follower growth,
+    engagement per week by type, reply rate by month (the inbox), CSAT by quarter.
+    Each as SVG (text as paths) and PNG, with a text alternative (NAME.md)."""
+    from shelfpost.inbox.report import inbox_month
+    from shelfpost.library.dates import Month
+    from shelfpost.metrics import charts
+    from shelfpost.metrics.report import Period, chart_data
+
+    library = open_library(root)
+    assert library.config is not None
+    now = parse_now(now_text, library)
+    try:
+        month = Period.parse(month_text, now, library.config.timezone).label
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+    font = charts.find_font(font_dirs(environment()))
+    with stage("drawing the charts"):
+        charts.use_font(font)
+        data = chart_data(library, month)
+        rates = []
+        for m in data["months"]:
+            rates.append(inbox_month(library, Month.parse(m), now).total.reply_rate)
+        names = {cid: c.name for cid, c in library.plan.channels.items()}
+        labels = {
+            t: f"{library.config.types[t].label} {t}" for t in data["by_type"] if t in library.config.types
+        }
+        by_type = {labels.get(t, t): v for t, v in data["by_type"].items()}
+        out.mkdir(parents=True, exist_ok=True)
+        written = [
+            *charts.follower_chart(out, data["followers"], names),
+            *charts.engagement_chart(out, data["weeks"], by_type),
+            *charts.reply_rate_chart(out, data["months"], rates, library.plan.targets.reply_rate),
+            *charts.csat_chart(out, data["quarters"], data["csat"]),
+        ]
+    for path in written:
+        click.echo(str(path))

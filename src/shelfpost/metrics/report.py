@@ -298,3 +298,64 @@ def csat_report(library: Library, period: Period) -> dict[str, Any]:
             entry["against_baseline"] = compare(quarter, base, targets.satisfaction_change)
         out[survey] = entry
     return out
+
+
+def months_back(month: str, count: int) -> list[str]:
+    y, m = (int(p) for p in month.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{y}-{m:02d}")
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out[::-1]
+
+
+def chart_data(library: Library, month: str, months: int = 3) -> dict[str, Any]:
+    """The series the charts draw, for the ``months`` months ending with ``month``."""
+    assert library.config is not None
+    tz = library.config.timezone
+    span = months_back(month, months)
+    first = Period.of_text(span[0], tz)
+    last = Period.of_text(span[-1], tz)
+    followers: dict[str, list[tuple[str, int]]] = {}
+    for row in sorted(store.all_accounts(library.root), key=lambda r: (r.channel, r.day)):
+        if first.first <= row.day <= last.last and row.followers is not None:
+            followers.setdefault(row.channel, []).append((row.day.isoformat(), row.followers))
+    weeks: list[str] = []
+    day = first.first
+    while day <= last.last:
+        y, w, _ = day.isocalendar()
+        label = f"{y}-W{w:02d}"
+        if label not in weeks:
+            weeks.append(label)
+        day += timedelta(days=7)
+    by_type: dict[str, list[float | None]] = {}
+    types = sorted(library.config.types) or ["news"]
+    per_week = [metrics_report(library, Period.of_text(w, tz))["by_type"] for w in weeks]
+    for t in types:
+        by_type[t] = [week.get(t, {}).get("engagement_rate") for week in per_week]
+    quarters: list[str] = []
+    for m in months_back(month, 12):
+        q = Period.of_text(m, tz).quarter().label
+        if q not in quarters:
+            quarters.append(q)
+    counts: dict[str, dict[int, int]] = {}
+    for survey in store.surveys(library.root):
+        for period, scores in store.read_survey(library.root, survey).items():
+            merged = counts.setdefault(period, {})
+            for s, c in scores.items():
+                merged[s] = merged.get(s, 0) + c
+    csat_values = []
+    for q in quarters:
+        got = csat(survey_counts(counts, Period.of_text(q, tz)))
+        interval = (got["low"], got["high"]) if got["responses"] else None
+        csat_values.append((got["csat"], got["responses"], interval))
+    while len(quarters) > 1 and csat_values[0][1] == 0:  # no survey yet: not drawn
+        quarters, csat_values = quarters[1:], csat_values[1:]
+    return {
+        "months": span,
+        "followers": followers,
+        "weeks": weeks,
+        "by_type": by_type,
+        "quarters": quarters,
+        "csat": csat_values,
+    }
