@@ -94,6 +94,9 @@ def metrics(
         raise click.BadParameter(str(exc), param_hint="--week" if week_text else "--month") from None
     with stage("computing the metrics"):
         report = metrics_report(library, period)
+        from shelfpost.metrics.evidence import verdicts
+
+        report["strategy"] = verdicts(library)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
