@@ -83,3 +83,19 @@ def test_metrics_json_for_the_sample_library(sample: Path) -> None:
     assert csat["against_baseline"]["within_noise"] is True  # 58 and 127 answers: not yet a sure rise
     strategy_rows = data["strategy"]
     assert strategy_rows[0]["before"] == {"period": "2026-10", "value": pytest.approx(0.0891, abs=1e-4)}
+
+
+def test_status_shows_growth_and_csat_against_their_targets(sample: Path) -> None:
+    done = run_cli(
+        "status", "--month", "2026-11", "--now", "2026-11-30T20:00:00+08:00", "--format", "json", cwd=sample
+    )
+    assert done.returncode in (0, 1), done.stderr
+    rows = {r["key"]: r for r in json.loads(done.stdout)["targets"]}
+    growth = rows["follower_growth"]
+    assert (growth["actual"], growth["target"], growth["mark"]) == (0.0454, 0.02, "met")
+    assert growth["note"] == "bluesky +30, facebook +48, mastodon +25"
+    sat = rows["satisfaction"]
+    assert sat["actual"] == pytest.approx(0.1131, abs=1e-4) and sat["mark"] == "on-track"
+    assert "(n=127) against 2026-Q3 60.3% (n=58)" in sat["note"] and sat["note"].endswith("within the noise")
+    text = run_cli("status", "--month", "2026-11", "--now", "2026-11-30T20:00:00+08:00", cwd=sample)
+    assert "+4.5%" in text.stdout and "+11.3 points" in text.stdout

@@ -331,6 +331,12 @@ class TargetsFile(Schema):
     response_hours = Number(
         minimum=0.1, maximum=24 * 31, default=24, doc="First answer to a comment or message within (hours)."
     )
+    follower_growth = Number(
+        minimum=-1,
+        maximum=10,
+        default=0.02,
+        doc="Share of followers gained each month, social channels together.",
+    )
     satisfaction_baseline = Text(
         max_length=7, doc="The survey period satisfaction_change is measured against (YYYY-Qn or YYYY-MM)."
     )

@@ -260,6 +260,7 @@ class Targets:
     ready_channels: int = 2
     response_hours: float = 24.0
     satisfaction_baseline: str | None = None  # a survey period: YYYY-Qn or YYYY-MM
+    follower_growth: float = 0.02  # share of followers gained each month (social channels together)
 
 
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
