@@ -93,7 +93,7 @@ def test_status_shows_growth_and_csat_against_their_targets(sample: Path) -> Non
     rows = {r["key"]: r for r in json.loads(done.stdout)["targets"]}
     growth = rows["follower_growth"]
     assert (growth["actual"], growth["target"], growth["mark"]) == (0.0454, 0.02, "met")
-    assert growth["note"] == "bluesky +30, facebook +48, mastodon +25"
+    assert growth["note"] == "+4.5%: bluesky +30, facebook +48, mastodon +25"
     sat = rows["satisfaction"]
     assert sat["actual"] == pytest.approx(0.1131, abs=1e-4) and sat["mark"] == "on-track"
     assert "(n=127) against 2026-Q3 60.3% (n=58)" in sat["note"] and sat["note"].endswith("within the noise")

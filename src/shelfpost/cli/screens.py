@@ -41,14 +41,6 @@ def status_screen(status: Status) -> RenderableType:
     for row in status.targets:
         goal = f"{row.target:.0%}" if row.key in ("reply_rate", "satisfaction") else f"{row.target:g}"
         actual = "no data" if row.actual is None else f"{row.actual:g}"
-        if row.key in ("follower_growth", "satisfaction"):  # a share, and a change in points (issue 15)
-            goal = f"+{row.target:.0%}" if row.key == "follower_growth" else f"+{row.target * 100:.0f} points"
-            if row.actual is not None:
-                actual = (
-                    f"{row.actual:+.1%}"
-                    if row.key == "follower_growth"
-                    else f"{row.actual * 100:+.1f} points"
-                )
         table.add_row(Text(MARKS[row.mark], style=MARK_STYLE[row.mark]), row.label, actual, goal, row.note)
     parts: list[RenderableType] = [table]
     for key, title in WARNING_TITLES.items():

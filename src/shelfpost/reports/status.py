@@ -265,7 +265,7 @@ def metrics_rows(library: Library, month: Month, day: date) -> list[TargetRow]:
     if grown and start:
         rate = round(sum(c["growth"] for c in grown) / start, 4)
         mark = "met" if rate >= t.follower_growth else ("behind" if over else "on-track")
-        note = ", ".join(
+        note = f"{rate:+.1%}: " + ", ".join(
             f"{cid} {c['growth']:+d}" for cid, c in sorted(report["channels"].items()) if c in grown
         )
         rows.append(TargetRow("follower_growth", "Follower growth", rate, t.follower_growth, mark, note))
@@ -290,7 +290,7 @@ def metrics_rows(library: Library, month: Month, day: date) -> list[TargetRow]:
     survey = compared[0]
     cmp, quarter, base = survey["against_baseline"], survey["quarter"], survey["baseline"]
     note = (
-        f"CSAT {quarter['period']} {quarter['csat'] * 100:.1f}% (n={quarter['responses']}) against "
+        f"{cmp['change'] * 100:+.1f} points: CSAT {quarter['period']} {quarter['csat'] * 100:.1f}% (n={quarter['responses']}) against "
         f"{base['period']} {base['csat'] * 100:.1f}% (n={base['responses']}); 95% interval of the change "
         f"{cmp['change_low'] * 100:+.1f} to {cmp['change_high'] * 100:+.1f} points"
     )
