@@ -36,7 +36,6 @@ def reader(network: AppView, name: str) -> Client:
             handle=f"{name}.test", password="pw-" + name, email=f"{name}@example.test"
         )
     )
-    client.login(f"{name}.test", "pw-" + name)
     return client
 
 
@@ -46,6 +45,9 @@ def test_counts_equal_what_the_network_was_seeded_with(lib: Lib, appview: AppVie
     posts = [library.send_post(f"館藏推薦 {i} reading pick") for i in range(27)]  # two getPosts calls
     gone = library.send_post("a post deleted later")
     fans = [reader(appview, f"zq-metrics-fan{i}") for i in range(3)]
+    appview.process()  # the AppView knows the new accounts (login reads their profile)
+    for i, fan in enumerate(fans):
+        fan.login(f"zq-metrics-fan{i}.test", f"pw-zq-metrics-fan{i}")
     for fan in fans:
         fan.follow(appview.did)
     ref = models.create_strong_ref(posts[0])
