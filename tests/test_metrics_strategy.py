@@ -99,3 +99,19 @@ def test_status_shows_growth_and_csat_against_their_targets(sample: Path) -> Non
     assert "(n=127) against 2026-Q3 60.3% (n=58)" in sat["note"] and sat["note"].endswith("within the noise")
     text = run_cli("status", "--month", "2026-11", "--now", "2026-11-30T20:00:00+08:00", cwd=sample)
     assert "+4.5%" in text.stdout and "+11.3 points" in text.stdout
+
+
+def test_the_text_report_and_an_empty_period(sample: Path) -> None:
+    done = run_cli("metrics", "--month", "2026-11", cwd=sample)
+    assert done.returncode == 0, done.stderr
+    assert "mastodon     followers 464 -> 489  growth +25 (5.4%)" in done.stdout
+    assert "reach not available" in done.stdout
+    assert "CSAT reader-satisfaction: 73.9% (n=65, 95% 62.1%-83.0%)" in done.stdout
+    assert "within the noise" in done.stdout
+    assert "Strategy change 2026-10-28: engagement_rate of facebook 2026-10 0.0891 -> 2026-11" in done.stdout
+    empty = run_cli("metrics", "--month", "2026-01", cwd=sample)
+    assert empty.returncode == 0, empty.stderr
+    assert "no metrics for this period yet" in empty.stdout
+    assert "CSAT reader-satisfaction: - (n=0" in empty.stdout
+    bad = run_cli("metrics", "--week", "2026-W60", cwd=sample)
+    assert bad.returncode == 2 and "is not a period" in bad.stderr

@@ -171,6 +171,8 @@ def _pct(value: float | None) -> str:
 def metrics_screen(report: dict[str, Any]) -> None:
     """The report as text: a few lines per section, numbers only."""
     click.secho(f"Metrics {report['period']} ({report['start']} to {report['end']})", bold=True)
+    if not report["total"]["posts"] and not any(c["followers_end"] for c in report["channels"].values()):
+        click.echo("  no metrics for this period yet (shelfpost metrics sync / metrics import)")
     for cid, ch in report["channels"].items():
         growth = "-" if ch["growth"] is None else f"{ch['growth']:+d} ({_pct(ch['growth_rate'])})"
         click.echo(
@@ -208,6 +210,16 @@ def metrics_screen(report: dict[str, Any]) -> None:
             noise = ", within the noise" if cmp["within_noise"] else ""
             line += f"; vs {s['baseline']['period']}: {cmp['change'] * 100:+.1f} points (target +{cmp['target'] * 100:.0f}){noise}"
         click.echo(line)
+    for v in report.get("strategy", []):
+        before, after = v["before"], v["after"]
+        click.echo(
+            f"Strategy change {v['date']}: {v['metric']}{' of ' + v['channel'] if v['channel'] else ''} "
+            f"{before['period']} {_num(before['value'])} -> {after['period']} {_num(after['value'])} ({v['verdict']})"
+        )
+
+
+def _num(value: float | None) -> str:
+    return "no data yet" if value is None else f"{value:g}"
 
 
 @metrics.command("import")
