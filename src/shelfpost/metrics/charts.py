@@ -250,6 +250,9 @@ def reply_rate_chart(
         {"回覆率 Reply rate": rates},
     )
     ax = fig.axes[0]
+    for i, rate in enumerate(rates):
+        if rate is None:  # said, not drawn as a zero
+            ax.text(i, 2, "無資料\nno data", ha="center", va="bottom", color="#333333")
     ax.axhline(target * 100, color="#000000", linestyle="--", linewidth=1)
     ax.text(len(months) - 0.5, target * 100, f"目標 target {target * 100:.0f}%", ha="right", va="bottom")
     alt = (
