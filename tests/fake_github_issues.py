@@ -26,15 +26,19 @@ class FakeGitHubIssues:
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: list[dict[str, Any]] = []
         self.calls: list[tuple[str, str]] = []
+        # (method, path pattern, status, headers, body): answered once each instead of the real thing
+        self.faults: list[tuple[str, str, int, dict[str, str], Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
-            def send(self, status: int, body: Any) -> None:
+            def send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -48,6 +52,11 @@ class FakeGitHubIssues:
             def route(self) -> None:
                 parts = urlsplit(self.path)
                 server.calls.append((self.command, parts.path))
+                for fault in server.faults:
+                    method, pattern, status, headers, body = fault
+                    if method == self.command and re.fullmatch(pattern, parts.path):
+                        server.faults.remove(fault)
+                        return self.send(status, body, headers)
                 status, body = server.handle(
                     self.command,
                     parts.path,
@@ -127,6 +136,15 @@ class FakeGitHubIssues:
             "documentation_url": "https://docs.github.com/rest",
             "status": "404",
         }
+
+    def fail(self, method: str, path: str, status: int, message: str, **headers: str) -> None:
+        """Answer the next ``method path`` with ``status`` and GitHub's error shape."""
+        body = {
+            "message": message,
+            "documentation_url": "https://docs.github.com/rest",
+            "status": str(status),
+        }
+        self.faults.append((method, path, status, {k.replace("_", "-"): v for k, v in headers.items()}, body))
 
     def close_issue(self, number: int) -> None:
         self.issues[number]["state"] = "closed"

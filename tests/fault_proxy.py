@@ -9,13 +9,17 @@ Rules match a method and a path and say what goes wrong, a given number of times
   times out meanwhile), then forward it and signal ``proxy.landed`` (it lands late);
 - ``Rule(..., html=True)``: forward, then answer 200 with an HTML error page;
 - ``Rule(..., hang=True)``: forward, signal ``proxy.landed``, then never answer
-  (a test kills the client process here: "sent but not recorded").
+  (a test kills the client process here: "sent but not recorded");
+- ``Rule(..., drop=True)``: forward, then close the connection without a word (httpx:
+  ``RemoteProtocolError: Server disconnected without sending a response``);
+  ``Rule(..., drop_unsent=True)``: close it without forwarding.
 """
 
 from __future__ import annotations
 
 import http.client
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +41,8 @@ class Rule:
     delay: float = 0.0  # seconds before forwarding (a crash test's window)
     html: bool = False
     hang: bool = False
+    drop: bool = False
+    drop_unsent: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and method == self.method and re.fullmatch(self.path, path) is not None
@@ -68,6 +74,9 @@ class FaultProxy:
                 if rule is not None and rule.status is not None:
                     proxy.hits.append((self.command, path, rule.status))
                     return self.reply(rule.status, rule.headers, b'{"error":"injected"}', "application/json")
+                if rule is not None and rule.drop_unsent:
+                    proxy.hits.append((self.command, path, 0))
+                    return self.hang_up()
                 if rule is not None and rule.hold:
                     proxy.release.wait(60)
                 if rule is not None and rule.delay:
@@ -80,11 +89,17 @@ class FaultProxy:
                     proxy.landed.set()
                     proxy.release.wait(60)
                     return
+                if rule is not None and rule.drop:
+                    return self.hang_up()
                 if rule is not None and rule.after is not None:
                     return self.reply(rule.after, {}, b"<html><body>Bad gateway</body></html>", "text/html")
                 if rule is not None and rule.html:
                     return self.reply(200, {}, b"<html><body>Oops</body></html>", "text/html")
                 self.reply(status, headers, data, None)
+
+            def hang_up(self) -> None:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
 
             def reply(self, status: int, headers: dict[str, str], data: bytes, ctype: str | None) -> None:
                 self.send_response(status)

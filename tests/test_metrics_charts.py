@@ -25,7 +25,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy_sample(root)
     import shutil
 
-    shutil.copytree(REPO / "data/metrics", root / "data/metrics")
+    shutil.copytree(REPO / "data/metrics", root / "data/metrics", dirs_exist_ok=True)
     out = root / "charts"
     done = run_cli("metrics", "chart", "--month", "2026-11", "--out", str(out), cwd=root)
     assert done.returncode == 0, done.stderr

@@ -26,7 +26,7 @@ changes:
 def sample(tmp_path: Path) -> Path:
     root = tmp_path / "library"
     copy_sample(root)
-    shutil.copytree(REPO / "data/metrics", root / "data/metrics")
+    shutil.copytree(REPO / "data/metrics", root / "data/metrics", dirs_exist_ok=True)
     return root
 
 

@@ -354,3 +354,69 @@ def test_the_record_holds_exactly_the_dry_runs_text_and_length(pub: Lib, pds: di
     assert shown == "lib.example.org/posts/冬至說故事與…"
     tags = [f.features[0].tag for f in rec.value.facets if f.features[0].py_type.endswith("#tag")]
     assert tags == ["冬至", "說故事"]
+
+
+SESSION = "/xrpc/com.atproto.server.createSession"
+GET_RECORD = "/xrpc/com.atproto.repo.getRecord"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        Rule("POST", CREATE, drop=True),  # the post lands, the answer never comes
+        Rule("POST", CREATE, drop_unsent=True),  # the connection drops before the PDS sees it
+        Rule("POST", SESSION, drop=True),  # while logging in
+        Rule("GET", GET_RECORD, drop_unsent=True),  # while looking before the first send
+    ],
+    ids=["post-landed", "post-unsent", "login", "look-up"],
+)
+def test_a_dropped_connection_ends_one_item_never_the_run(
+    pub: Lib, pds: dict[str, str], proxy: FaultProxy, rule: Rule
+) -> None:
+    posted(pub)
+    posted(pub, "2026-11-26-two", publish_at="2026-11-26 11:00")
+    proxy.rules.append(rule)
+    outcomes = {o.post: o for o in run(pub, pds, attempts=1)}  # no retry inside the run: the next run
+    assert proxy.count(rule.method, rule.path) >= 1  # the fault happened
+    assert outcomes["two"].action == "published", outcomes  # the item after it went out
+    first = outcomes["hello"]
+    if rule.path == CREATE and rule.drop:  # landed: the adapter looks at once and finds it
+        assert first.action == "published", first
+        assert proxy.count("GET", GET_RECORD) >= 2  # before the send and after the dropped answer
+    elif rule.path == CREATE:  # never reached the PDS: unknown, looked up by the next run
+        assert first.action == "unknown" and "RemoteProtocolError" in first.message, first
+    else:  # nothing was sent
+        assert first.action == "pending" and "RemoteProtocolError" in first.message, first
+    rerun = {o.post: o.action for o in run(pub, pds)}
+    assert rerun == ({} if first.action == "published" else {"hello": "published"})
+    assert len(records(pds)) == 2  # one record per post, whatever the fault
+    assert run(pub, pds) == []
+
+
+def test_a_cut_short_session_file_means_log_in_again_with_a_warning(
+    pub: Lib, pds: dict[str, str], proxy: FaultProxy, tmp_path: Path
+) -> None:
+    from shelfpost.publish.adapters.bluesky import create
+    from shelfpost.publish.channel import Context
+
+    posted(pub)
+    state = tmp_path / "state"
+    state.mkdir()
+    session_file = state / "bluesky-bluesky.session"
+    env = {"SHELFPOST_TEST_BSKY_HANDLE": pds["handle"], "SHELFPOST_TEST_BSKY_PASSWORD": pds["password"]}
+    warnings: list[str] = []
+    context = Context(env=env, state_dir=state, clock=NOW.timestamp, warn=warnings.append)
+    library = load_library(pub.root)
+    good = None
+    for damaged in ("", "did:plc:abc:", "\x00garbage"):  # empty, cut short, not a session at all
+        session_file.write_text(damaged, encoding="utf-8")
+        (pub.root / "data/published/hello.yml").unlink(missing_ok=True)  # so each run logs in and looks
+        warnings.clear()
+        Run(library, NOW, lambda ch: create(ch, context), sleep=lambda s: None).run()
+        assert any("could not be read" in w and "logging in again" in w for w in warnings) or damaged == ""
+        good = session_file.read_text(encoding="utf-8")
+        assert good.count(":") >= 4 and session_file.stat().st_mode & 0o777 == 0o600
+    assert len(records(pds)) == 1 and good
+    logins = proxy.count("POST", SESSION)
+    Run(library, NOW, lambda ch: create(ch, context), sleep=lambda s: None).run()
+    assert proxy.count("POST", SESSION) == logins  # the rewritten session is reused

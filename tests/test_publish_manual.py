@@ -127,3 +127,54 @@ def test_cli_needs_a_token_and_says_which_permission(pub: Lib) -> None:
     assert result.returncode == 1
     (outcome,) = json.loads(result.stdout)["outcomes"]
     assert "GITHUB_TOKEN (with issues: write)" in outcome["message"]
+
+
+ISSUES = r"/api/v3/repos/library/site/issues"
+
+
+def two_posts(pub: Lib) -> None:
+    pub.post("2026-11-26-two", post_text(publish_at="2026-11-26 11:00", extra="channels: [facebook]\n"))
+
+
+def test_410_gone_fails_that_item_says_why_and_the_run_goes_on(pub: Lib, github: FakeGitHubIssues) -> None:
+    two_posts(pub)
+    github.fail("POST", ISSUES, 410, "Issues are disabled for this repo")
+    outcomes = {o.post: o for o in run(pub, github)}
+    assert outcomes["hello"].action == "failed"
+    assert "410 Gone: issues are turned off for the repository" in outcomes["hello"].message
+    assert outcomes["two"].action == "opened-issue" and len(github.issues) == 1
+    assert state(pub) == "failed"  # nothing was opened: the next run tries again
+
+
+def test_a_secondary_rate_limit_is_waited_for_not_called_a_missing_permission(
+    pub: Lib, github: FakeGitHubIssues
+) -> None:
+    github.fail("POST", ISSUES, 403, "You have exceeded a secondary rate limit.", retry_after="30")
+    waits: list[float] = []
+    repo = connect("test-token", github.url + "/api/v3").repository("library", "site")
+    (outcome,) = Run(
+        load_library(pub.root), NOW, lambda ch: ManualAdapter(ch, repo), sleep=waits.append
+    ).run()
+    assert waits == [30.0]  # GitHub's retry-after, through the injected sleeper
+    assert outcome.action == "opened-issue" and len(github.issues) == 1
+
+
+def test_a_long_secondary_rate_limit_is_reported_as_such(pub: Lib, github: FakeGitHubIssues) -> None:
+    github.fail("POST", ISSUES, 403, "You have exceeded a secondary rate limit.", retry_after="3600")
+    (outcome,) = run(pub, github)
+    assert outcome.action == "failed" and "rate limit" in outcome.message
+    assert "permission" not in outcome.message
+    assert github.issues == {}
+
+
+def test_a_5xx_while_opening_is_unknown_and_the_rerun_finds_the_issue(
+    pub: Lib, github: FakeGitHubIssues
+) -> None:
+    two_posts(pub)
+    for _ in range(3):  # every try of this run: GitHub answers 502
+        github.fail("POST", ISSUES, 502, "Server Error")
+    outcomes = {o.post: o for o in run(pub, github)}
+    assert outcomes["hello"].action == "unknown" and "502" in outcomes["hello"].message
+    assert outcomes["two"].action == "opened-issue"
+    rerun = {o.post: o for o in run(pub, github)}
+    assert rerun["hello"].action == "opened-issue" and len(github.issues) == 2

@@ -196,7 +196,10 @@ def test_one_failing_channel_does_not_block_the_other(
     )
     outcomes = run(pub, timeout=1.0, attempts=2)
     actions = {(o.post, o.channel): o.action for o in outcomes}
-    assert actions[("two", "broken")] == "unknown"
+    # Nothing answers at the broken instance: the look on the account before the first
+    # send fails, so nothing is sent there and no intent is written; the others go on.
+    assert actions[("two", "broken")] == "pending"
+    assert "broken" not in record(pub, "two").get("channels", {})
     assert actions[("two", "mastodon")] == "published" and actions[("hello", "mastodon")] == "published"
     assert len(statuses(server)) == 2
 
@@ -384,3 +387,29 @@ def test_check_refuses_text_over_a_channels_limit(lib: Lib) -> None:
         "content/posts/2026/2026-11-26-own.md:9:1: error: texts: the text for small is 155 characters long; Small "
         "allows 120; a link counts as 23: shorten the title or summary, or write texts: {small: ...}",
     ]
+
+
+def test_the_look_before_sending_pages_back_past_newer_statuses(
+    pub: Lib, mastodon_server: tuple[MockServer, FaultProxy]
+) -> None:
+    """A try that landed but left no record (its runner was lost), 45 statuses ago."""
+    server, proxy = mastodon_server
+    posted(pub)
+    api = Mastodon(access_token=TOKEN, api_base_url=server.base_url, version_check_mode="none")
+    api.status_post("測試文章 https://lib.example.org/posts/hello/")  # no key: its window is long over
+    for n in range(45):
+        api.status_post(f"館員日常 {n}")
+    (outcome,) = run(pub)
+    assert outcome.action == "reconciled", outcome
+    assert proxy.count("GET", r"/api/v1/accounts/\d+/statuses") == 2  # 40, then the page with it
+    assert sum("/posts/hello/" in s["content"] for s in all_statuses(server)) == 1
+
+
+def all_statuses(server: MockServer) -> list[dict]:  # type: ignore[type-arg]
+    api = Mastodon(access_token=TOKEN, api_base_url=server.base_url, version_check_mode="none")
+    me = api.account_verify_credentials()
+    page = api.account_statuses(me["id"], limit=40)
+    out = list(page)
+    while page and (page := api.fetch_next(page)):
+        out += list(page)
+    return out

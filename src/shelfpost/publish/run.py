@@ -2,8 +2,9 @@
 
 The order of one item is what makes "exactly once" hold by design:
 
-1. If the record says a try happened (``intent`` or ``unknown``), look on the
-   account first (:meth:`ChannelAdapter.find`); if the post is there, record it.
+1. Look on the account first (:meth:`ChannelAdapter.find`), whether or not the
+   record says a try happened: a runner lost after its send takes its records
+   with it. If the post is there, record it.
 2. Write the intent (key, record key, attempt) to the post's record and flush it
    to disk *before* calling the platform.
 3. Call the platform with the deterministic key. On an unknown outcome, look
@@ -12,9 +13,10 @@ The order of one item is what makes "exactly once" hold by design:
 4. Record the result: ``published`` with the remote id, ``failed`` (nothing was
    created; the next run tries again), or ``unknown`` (the next run looks first).
 
-A crash anywhere between 2 and 4 leaves ``intent`` on disk: the next run finds
-the post on the account or sends it, never both. One channel's or one post's
-failure never stops the others.
+A crash anywhere between 2 and 4 leaves ``intent`` on disk, or nothing when the
+disk is gone with its runner: either way the next run finds the post on the
+account or sends it, never both. One channel's or one post's failure never stops
+the others; no error of an SDK ends the run (:class:`Guarded`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,50 @@ from shelfpost.publish.channel import (
 )
 
 AdapterFactory = Callable[[Channel], ChannelAdapter]
+
+
+def _what(exc: BaseException) -> str:
+    """One line naming an error that is not a :class:`PlatformError` (a transport error of an SDK)."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Guarded:
+    """An adapter whose every call ends in an answer or a :class:`PlatformError`.
+
+    Adapters turn their SDK's errors into :class:`PlatformError`; whatever escapes
+    them (``httpx.RemoteProtocolError`` when a server drops the connection, a
+    ``requests`` error, an SDK bug) must not end the run. A send that ends so may
+    have landed: it is an unknown outcome, looked up before any new try. A look-up,
+    a deletion or an edit that ends so changed nothing we rely on: it is a failure of
+    that item, and the run goes on with the others.
+    """
+
+    def __init__(self, inner: ChannelAdapter) -> None:
+        self.inner = inner
+        self.channel = inner.channel
+
+    def _guard(self, what: str, failure: Failure, call: Callable[[], Sent | None]) -> Sent | None:
+        try:
+            return call()
+        except PlatformError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the point: nothing an SDK raises ends the run
+            raise PlatformError(failure, f"{what}: {_what(exc)}") from exc
+
+    def post(self, item: Item) -> Sent:
+        sent = self._guard("post", Failure.UNKNOWN, lambda: self.inner.post(item))
+        assert sent is not None
+        return sent
+
+    def find(self, item: Item, remote_id: str | None) -> Sent | None:
+        return self._guard("look up", Failure.RETRYABLE, lambda: self.inner.find(item, remote_id))
+
+    def delete(self, remote_id: str) -> None:
+        self._guard("delete", Failure.RETRYABLE, lambda: self.inner.delete(remote_id))
+
+    def edit(self, item: Item, remote_id: str) -> Sent | None:
+        return self._guard("edit", Failure.RETRYABLE, lambda: self.inner.edit(item, remote_id))
 
 
 @dataclass(frozen=True)
@@ -148,9 +194,11 @@ class Run:
         found = self._adapters.get(channel.id)
         if found is None:
             try:
-                found = self.factory(channel)
+                found = Guarded(self.factory(channel))
             except PlatformError as exc:
                 found = exc
+            except Exception as exc:  # noqa: BLE001 - e.g. a transport error while logging in
+                found = PlatformError(Failure.RETRYABLE, f"{channel.id}: could not connect: {_what(exc)}")
             self._adapters[channel.id] = found
         if isinstance(found, PlatformError):
             raise found
@@ -248,33 +296,37 @@ class Run:
             self.note(item, "failed", current.state if current else "none", exc.message)
             return record
 
-        # 1. A try happened before: look before sending again.
-        if tried:
-            try:
-                found = adapter.find(item, current.remote_id if current else None)
-            except PlatformError as exc:
+        # 1. Look on the account before sending, also when no record says a try happened:
+        #    on a GitHub runner the records of a run lost after its send go with the
+        #    runner's disk, and the platform's own key window (Mastodon: 1 hour) may be over.
+        try:
+            found = adapter.find(item, current.remote_id if current else None)
+        except PlatformError as exc:
+            if exc.failure is Failure.PERMANENT:  # e.g. a refused password: a person must act
+                self.note(item, "failed", current.state if current else "none", exc.message)
+            else:
                 self.note(
                     item,
                     "pending",
-                    current.state if current else "unknown",
-                    f"could not check whether the last try landed: {exc.message}",
+                    current.state if current else "none",
+                    f"could not look on the account before sending: {exc.message}; the next run tries again",
                 )
-                return record
-            if found is not None:
-                rec = ChannelRecord(
-                    _state(found),
-                    item.key,
-                    found.remote_id,
-                    found.url,
-                    _iso(self.now),
-                    current.attempts if current else 1,
-                    rkey=item.rkey,
-                    digest=item.digest,
-                )
-                self.note(
-                    item, "reconciled", _state(found), "found on the account from an earlier try", found.url
-                )
-                return self.save(record, cid, rec, item.post.path)
+            return record
+        if found is not None:
+            rec = ChannelRecord(
+                _state(found),
+                item.key,
+                found.remote_id,
+                found.url,
+                _iso(self.now),
+                current.attempts if current else 1,
+                rkey=item.rkey,
+                digest=item.digest,
+            )
+            self.note(
+                item, "reconciled", _state(found), "found on the account from an earlier try", found.url
+            )
+            return self.save(record, cid, rec, item.post.path)
 
         # 2. Record the intent before any call.
         attempts = (current.attempts if current else 0) + 1

@@ -18,9 +18,11 @@ import mimetypes
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from atproto import Client, models
 from atproto_client import exceptions as atp_errors
 
+from shelfpost.library.atomic import write_atomically
 from shelfpost.library.model import Channel
 from shelfpost.publish.channel import Context, Failure, Item, PlatformError, Sent
 
@@ -57,10 +59,11 @@ class BlueskyAdapter:
         session: str | None = None,
         save_session: Callable[[str], None] | None = None,
         clock: Callable[[], float],
+        warn: Callable[[str], None] = lambda message: None,
         timeout: float = 30.0,
     ) -> None:
         self.channel = channel
-        self.clock = clock
+        self.clock, self.warn = clock, warn
         service = (channel.service or "https://bsky.social").rstrip("/")
         self.client = Client(base_url=f"{service}/xrpc")
         self.client.request._client.timeout = timeout  # noqa: SLF001 - httpx client of the SDK
@@ -75,7 +78,13 @@ class BlueskyAdapter:
         if self.session:
             try:
                 self.client.login(session_string=self.session, fetch_bsky_profile=False)
-            except atp_errors.AtProtocolError:
+            except (ValueError, IndexError, KeyError, TypeError) as exc:  # Session.decode: cut short, edited
+                self.warn(
+                    f"{self.channel.id}: the saved Bluesky session could not be read "
+                    f"({type(exc).__name__}); logging in again"
+                )
+                self.session = None
+            except atp_errors.AtProtocolError:  # expired or revoked: log in again
                 self.session = None
         if not self.session:
             self._call("log in", self.client.login, self.identifier, self.password, fetch_bsky_profile=False)
@@ -104,6 +113,10 @@ class BlueskyAdapter:
             ) from exc
         except (atp_errors.InvokeTimeoutError, atp_errors.NetworkError) as exc:
             raise PlatformError(Failure.UNKNOWN, f"{what}: no clear answer ({_message(exc)})") from exc
+        except httpx.TransportError as exc:  # e.g. "Server disconnected without sending a response"
+            raise PlatformError(
+                Failure.UNKNOWN, f"{what}: the connection failed ({type(exc).__name__}: {exc})"
+            ) from exc
         except atp_errors.RequestException as exc:
             status = _status(exc)
             failure = Failure.UNKNOWN if status is None or status >= 500 else Failure.PERMANENT
@@ -145,7 +158,20 @@ class BlueskyAdapter:
         data = models.ComAtprotoRepoCreateRecord.Data(
             repo=self.did or "", collection=COLLECTION, rkey=item.rkey, record=record
         )
-        result = self._call("post", self.client.com.atproto.repo.create_record, data)
+        try:
+            result = self._call("post", self.client.com.atproto.repo.create_record, data)
+        except PlatformError as exc:
+            if exc.failure is Failure.RATE_LIMITED:
+                raise
+            # The record key is fixed per post: if it is taken, an earlier try landed (the PDS
+            # answers 400 InvalidSwap / "already exists", or 500 for a duplicate key).
+            try:
+                found = self.find(item, None)
+            except PlatformError:
+                raise exc from None
+            if found is not None:
+                return found
+            raise
         uri = getattr(result, "uri", None)
         if not uri:
             raise PlatformError(Failure.UNKNOWN, "post: the server answered without a record URI")
@@ -218,12 +244,16 @@ def create(channel: Channel, context: Context) -> BlueskyAdapter:
     ``credentials`` names; the session is kept in the state folder between runs
     (logins are limited to about 30 per 5 minutes)."""
     session_file = context.state_dir / f"bluesky-{channel.id}.session"
-    session = session_file.read_text(encoding="utf-8") if session_file.is_file() else None
+    try:
+        session = session_file.read_text(encoding="utf-8") if session_file.is_file() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        context.warn(f"{channel.id}: the saved Bluesky session could not be read ({exc}); logging in again")
+        session = None
 
     def keep(text: str) -> None:
-        context.state_dir.mkdir(parents=True, exist_ok=True)
-        session_file.touch(mode=0o600)
-        session_file.write_text(text, encoding="utf-8")
+        # Atomically (a run killed mid-write leaves the old session or the new, never half)
+        # and readable by this user only: the session is a credential.
+        write_atomically(session_file, text, mode=0o600)
 
     return BlueskyAdapter(
         channel,
@@ -232,4 +262,5 @@ def create(channel: Channel, context: Context) -> BlueskyAdapter:
         session=session,
         save_session=keep,
         clock=context.clock,
+        warn=context.warn,
     )

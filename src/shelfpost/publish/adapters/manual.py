@@ -61,6 +61,14 @@ class ManualAdapter:
         except gh_exc.AuthenticationFailed as exc:
             raise PlatformError(Failure.PERMANENT, f"{what}: GitHub refused the token (401)") from exc
         except gh_exc.ForbiddenError as exc:
+            wait = _secondary_limit(exc)
+            if wait is not None:
+                raise PlatformError(
+                    Failure.RATE_LIMITED,
+                    f"{what}: GitHub's rate limit (403, secondary or primary; retry after {wait:.0f} s): "
+                    "the next run goes on",
+                    wait,
+                ) from exc
             raise PlatformError(
                 Failure.PERMANENT,
                 f"{what}: the token lacks the permission issues: write "
@@ -72,6 +80,19 @@ class ManualAdapter:
             raise PlatformError(Failure.UNKNOWN, f"{what}: GitHub answered {exc.code}") from exc
         except gh_exc.ConnectionError as exc:
             raise PlatformError(Failure.UNKNOWN, f"{what}: no answer from GitHub") from exc
+        except gh_exc.GitHubError as exc:
+            if exc.code == 410:
+                raise PlatformError(
+                    Failure.PERMANENT,
+                    f"{what}: GitHub answered 410 Gone: issues are turned off for the repository "
+                    "(Settings > General > Features > Issues) or it was deleted",
+                ) from exc
+            failure = Failure.UNKNOWN if exc.code is None or exc.code >= 500 else Failure.PERMANENT
+            raise PlatformError(failure, f"{what}: GitHub answered {exc.code}: {exc.msg}") from exc
+        except requests.RequestException as exc:  # a transport error github3.py did not wrap
+            raise PlatformError(
+                Failure.UNKNOWN, f"{what}: no answer from GitHub ({type(exc).__name__})"
+            ) from exc
 
     def _sent(self, issue: Any) -> Sent:
         return Sent(str(issue.number), issue.html_url, dict(PENDING) if issue.state == "open" else {})
@@ -122,6 +143,24 @@ class ManualAdapter:
             )
             self._call("reopen issue", issue.reopen)
         return Sent(str(issue.number), issue.html_url)
+
+
+def _secondary_limit(exc: gh_exc.ForbiddenError) -> float | None:
+    """Seconds to wait when a 403 is GitHub's secondary rate limit, not a missing permission.
+
+    GitHub's REST docs: a secondary limit answers 403 (or 429) with ``retry-after``, or
+    with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset``, or a message saying so.
+    """
+    response = getattr(exc, "response", None)
+    headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+    if "retry-after" in headers:
+        try:
+            return max(0.0, float(headers["retry-after"]))
+        except ValueError:
+            return 60.0
+    if "secondary rate limit" in (exc.msg or "").lower() or headers.get("x-ratelimit-remaining") == "0":
+        return 60.0
+    return None
 
 
 def create(channel: Channel, context: Context) -> ManualAdapter:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ import requests
 from shelfpost.library.model import Channel
 from shelfpost.publish.channel import Context, Failure, Item, PlatformError, Sent
 
+FIND_PAGES = 25  # pages of 40 statuses a look-up reads at most
 RENEW_ADVICE = (
     "create a new access token with the scopes write:statuses and write:media and store it in "
     "the environment variable named in plan/channels.yml"
@@ -139,11 +140,32 @@ class MastodonAdapter:
         if self._account_id is None:
             me = self._call("verify credentials", self.api.account_verify_credentials)
             self._account_id = str(_get(me, "id"))
-        statuses = self._call("recent statuses", self.api.account_statuses, self._account_id, limit=40)
-        for status in statuses or ():
-            if item.url in str(_get(status, "content") or ""):
-                return Sent(str(_get(status, "id")), _get(status, "url"))
-        return None
+        # Page back through the account's statuses (newest first) until they are older than
+        # the post's time less an hour (no try of it can be older), so staff posts and
+        # boosts made since a lost try cannot hide it.
+        oldest = item.created_at - timedelta(hours=1)
+        max_id: str | None = None
+        for _ in range(FIND_PAGES):
+            statuses = self._call(
+                "recent statuses", self.api.account_statuses, self._account_id, max_id=max_id, limit=40
+            )
+            for status in statuses or ():
+                if item.url in str(_get(status, "content") or ""):
+                    return Sent(str(_get(status, "id")), _get(status, "url"))
+            if not statuses:
+                return None
+            last = statuses[-1]
+            created = _get(last, "created_at")
+            if isinstance(created, str):
+                created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+            if isinstance(created, datetime) and created < oldest:
+                return None
+            max_id = str(_get(last, "id"))
+        raise PlatformError(
+            Failure.RETRYABLE,
+            f"look up: more than {FIND_PAGES * 40} statuses since the post's time; "
+            "could not tell whether an earlier try landed",
+        )
 
     def delete(self, remote_id: str) -> None:
         try:
