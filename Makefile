@@ -66,13 +66,22 @@ pds:
 postgres:
 	sh scripts/install-postgres.sh
 
+# Noto Sans CJK (Debian's fonts-noto-cjk) for the metrics charts, into $(CACHE)/fonts; a second run does nothing.
+.PHONY: fonts metrics-charts
+fonts:
+	CACHE_DIR="$(CACHE)" sh scripts/install-cjk-fonts.sh
+
+# Redraws docs/metrics/ (the charts of the sample library's fictional metrics).
+metrics-charts: $(VENV)/.test fonts
+	$(BIN)/shelfpost metrics chart --month 2026-11 --now 2026-11-30T12:00:00+08:00 --out docs/metrics
+
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(VENV)/.test browser pds postgres lint
+test: $(VENV)/.test browser pds postgres fonts lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(VENV)/.runtime

@@ -33,6 +33,8 @@ PLANTS = {
         "Inbox readers never import each other",
     ),
     "shelfpost/digest/message.py": ("import smtplib", "The digest renders and mails"),
+    "shelfpost/metrics/report.py": ("import requests", "Metrics reports and imports never talk"),
+    "shelfpost/metrics/bluesky.py": ("import shelfpost.metrics.mastodon", "Metrics readers never import"),
 }
 
 

@@ -50,6 +50,10 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
     """
     library = load_library(root, cache=None if no_cache else file_cache(root), jobs=jobs or default_jobs())
     problems = list(library.problems)
+    if any(c.metric for c in library.plan.strategy):  # the data a strategy change cites (issue 15)
+        from shelfpost.metrics.evidence import strategy_problems
+
+        problems += strategy_problems(library)
     if paths:
         wanted = [relative(root, p) for p in paths]
         problems = [

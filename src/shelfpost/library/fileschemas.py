@@ -331,6 +331,15 @@ class TargetsFile(Schema):
     response_hours = Number(
         minimum=0.1, maximum=24 * 31, default=24, doc="First answer to a comment or message within (hours)."
     )
+    follower_growth = Number(
+        minimum=-1,
+        maximum=10,
+        default=0.02,
+        doc="Share of followers gained each month, social channels together.",
+    )
+    satisfaction_baseline = Text(
+        max_length=7, doc="The survey period satisfaction_change is measured against (YYYY-Qn or YYYY-MM)."
+    )
 
 
 class Readiness(Schema):
@@ -395,6 +404,11 @@ class ChannelEntry(Schema):
         max_length=140, doc="Manual channels: OWNER/NAME of the GitHub repository for copy-ready issues."
     )
     readiness = Nested(Readiness, doc="The readiness checklist; all true = ready.")
+    metrics_columns = MapOf(
+        Text(max_length=200),
+        doc="`shelfpost metrics import`: for a platform without a known export, which column holds "
+        "post, published, reach, views, likes, shares, replies, clicks.",
+    )
     # The mailing-list digest (kind: email). The list server keeps the subscribers.
     smtp_host = Text(
         max_length=253, doc="Email: the SMTP server that takes the digest (e.g. smtp.example.org)."
@@ -476,6 +490,17 @@ class BudgetFile(Schema):
     spending = ListOf(Nested(SpendEntry), unique=False, doc="The ledger: every amount spent.")
 
 
+class StrategyMetric(Schema):
+    name = Choice(
+        ("followers", "follower_growth", "engagement_rate", "interactions", "posts", "csat", "responses"),
+        required=True,
+        doc="A metric of `shelfpost metrics` (csat and responses come from the surveys).",
+    )
+    period = Text(required=True, max_length=8, doc="YYYY-MM, YYYY-Www or YYYY-Qn.")
+    channel = Ident(doc="The channel (plan/channels.yml id); none = all channels.")
+    value = Number(doc="The value cited; `check` compares it with the data (within 0.5%).")
+
+
 class StrategyEntry(Schema):
     date = Day(required=True, doc="When the change was made.")
     change = Text(required=True, max_length=500, doc="What changed.")
@@ -487,11 +512,38 @@ class StrategyEntry(Schema):
         doc="pending until the effect is known.",
     )
     verdict_note = Text(max_length=1000, default="", doc="What the data said afterwards.")
+    metric = Nested(
+        StrategyMetric, doc="The metric the evidence cites; `check` verifies it exists for that period."
+    )
 
 
 class StrategyFile(Schema):
     document_name = "plan/strategy.yml"
     changes = ListOf(Nested(StrategyEntry), unique=False, required=True, doc="The strategy-change log.")
+
+
+class SurveyEntry(Schema):
+    question = Text(required=True, max_length=500, doc="The column header of the 1-5 satisfaction question.")
+    delimiter = Choice(
+        (",", ";", "tab"),
+        default=None,
+        doc="The export's separator (default: ',' for Google Forms, ';' otherwise).",
+    )
+    tool = Choice(
+        ("google-forms", "limesurvey", "kobotoolbox"), required=True, doc="Which tool exported the file."
+    )
+    time_column = Text(max_length=200, doc="The column with each answer's time (default: the tool's own).")
+
+
+class MetricsFile(Schema):
+    document_name = "plan/metrics.yml"
+    post_days = Integer(
+        minimum=1,
+        maximum=366,
+        default=30,
+        doc="`metrics sync` reads the counters of posts this recent (days).",
+    )
+    surveys = MapOf(Nested(SurveyEntry), doc="Satisfaction surveys by id (`shelfpost survey import`).")
 
 
 class ManualChannelCounts(Schema):
@@ -541,6 +593,9 @@ def plan_tables() -> dict[str, list[tuple[str, str, bool, str]]]:
         "plan/budget.yml: each line": BudgetLineEntry.document(),
         "plan/budget.yml: each spending entry": SpendEntry.document(),
         "plan/strategy.yml: each change": StrategyEntry.document(),
+        "plan/strategy.yml: a change's metric": StrategyMetric.document(),
+        "plan/metrics.yml": MetricsFile.document(),
+        "plan/metrics.yml: each survey": SurveyEntry.document(),
         "plan/team.yml: each member": MemberEntry.document(),
         "data/interactions/manual/YYYY-MM.yml: each channel": ManualChannelCounts.document(),
     }

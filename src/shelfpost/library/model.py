@@ -259,6 +259,8 @@ class Targets:
     active_partners: int = 3
     ready_channels: int = 2
     response_hours: float = 24.0
+    satisfaction_baseline: str | None = None  # a survey period: YYYY-Qn or YYYY-MM
+    follower_growth: float = 0.02  # share of followers gained each month (social channels together)
 
 
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
@@ -306,6 +308,7 @@ class Channel:
     service: str | None = None  # Bluesky: the PDS (https://bsky.social by default)
     repo: str | None = None  # manual channels: the GitHub repository for copy-ready issues
     email: EmailSettings | None = None  # kind: email, the mailing-list digest
+    metrics_columns: Mapping[str, str] = field(default_factory=dict)  # metrics import: field -> column
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -373,6 +376,17 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class StrategyMetric:
+    """The metric a strategy change cites (``metric:``), checked against data/metrics/."""
+
+    name: str
+    period: str
+    channel: str | None = None
+    value: float | None = None
+    pos: Pos = Pos(1, 1)
+
+
+@dataclass(frozen=True)
 class StrategyChange:
     date: date
     change: str
@@ -382,6 +396,7 @@ class StrategyChange:
     verdict_note: str = ""
     pos: Pos = Pos(1, 1)
     marks: Mapping[str, Pos] = field(default_factory=lambda: EMPTY)
+    metric: StrategyMetric | None = None
 
 
 @dataclass(frozen=True)

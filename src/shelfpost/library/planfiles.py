@@ -37,6 +37,7 @@ from shelfpost.library.model import (
     Slot,
     Spend,
     StrategyChange,
+    StrategyMetric,
     Targets,
 )
 from shelfpost.library.schema import Context, Reporter, Validated, did_you_mean
@@ -58,6 +59,19 @@ def _read(root: Path, rel: str, rep: Reporter) -> Any:
         rep.error(Pos(1, 1), "is a symbolic link: shelfpost reads only regular files", "symlink")
         return False
     return read_yaml(path, rel, rep)
+
+
+def _strategy_metric(data: Validated | None) -> StrategyMetric | None:
+    if not isinstance(data, Validated) or not data.complete:
+        return None
+    value = data.get("value")
+    return StrategyMetric(
+        data["name"],
+        data["period"],
+        data.get("channel"),
+        float(value) if value is not None else None,
+        data.pos,
+    )
 
 
 def _items(data: Validated | None, key: str) -> list[Validated]:
@@ -298,6 +312,7 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
                 service=entry["service"],
                 repo=entry["repo"],
                 email=_email_settings(entry, reporters.get(f"{PLAN_DIR}/channels.yml")),
+                metrics_columns=MappingProxyType(dict(entry["metrics_columns"] or {})),
             )
             if entry["kind"] == "email" and channels[cid].email is None:
                 del channels[cid]  # reported: a digest with half its settings is never sent
@@ -372,6 +387,7 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
                 entry["verdict_note"],
                 entry.pos,
                 MappingProxyType(dict(entry.marks)),
+                _strategy_metric(entry.get("metric")),
             )
         )
 

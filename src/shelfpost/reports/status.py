@@ -165,16 +165,7 @@ def status(
     mark, note = _count_mark(len(originals), t.originals_per_month, len(originals_up), month, day)
     rows.append(TargetRow("originals", "Original posts", len(originals), t.originals_per_month, mark, note))
     rows.extend(_inbox_rows(inbox, t.reply_rate, t.response_hours))
-    rows.append(
-        TargetRow(
-            "satisfaction",
-            "Satisfaction change",
-            None,
-            t.satisfaction_change,
-            "no-data",
-            "no survey scores yet",
-        )
-    )
+    rows.extend(metrics_rows(library, month, day))  # follower growth and CSAT (issue 15)
     strategy_mark = (
         "met"
         if len(changes) >= t.strategy_changes_per_month
@@ -331,3 +322,57 @@ def _inbox_rows(inbox: InboxMonth | None, rate_target: float, hours_target: floa
             p90,
         ),
     ]
+
+
+def metrics_rows(library: Library, month: Month, day: date) -> list[TargetRow]:
+    """Follower growth of the social channels and CSAT against the baseline (data/metrics/)."""
+    from shelfpost.metrics.report import Period, metrics_report
+
+    assert library.config is not None
+    t = library.plan.targets
+    report = metrics_report(library, Period.of_text(str(month), library.config.timezone))
+    social = {cid for cid, c in library.plan.channels.items() if c.social}
+    grown = [c for cid, c in report["channels"].items() if cid in social and c["growth"] is not None]
+    start = sum(c["followers_start"] for c in grown)
+    over = day > month.last
+    rows = []
+    if grown and start:
+        rate = round(sum(c["growth"] for c in grown) / start, 4)
+        mark = "met" if rate >= t.follower_growth else ("behind" if over else "on-track")
+        note = f"{rate:+.1%}: " + ", ".join(
+            f"{cid} {c['growth']:+d}" for cid, c in sorted(report["channels"].items()) if c in grown
+        )
+        rows.append(TargetRow("follower_growth", "Follower growth", rate, t.follower_growth, mark, note))
+    else:
+        rows.append(
+            TargetRow(
+                "follower_growth", "Follower growth", None, t.follower_growth, "no-data",
+                "no follower counts for this month (shelfpost metrics sync / import)",
+            )
+        )  # fmt: skip
+    compared = [s for s in report["csat"].values() if s.get("against_baseline", {}).get("change") is not None]
+    if not compared:
+        why = (
+            "set satisfaction_baseline in plan/targets.yml"
+            if not t.satisfaction_baseline
+            else "no survey scores yet"
+        )
+        rows.append(
+            TargetRow("satisfaction", "Satisfaction change", None, t.satisfaction_change, "no-data", why)
+        )
+        return rows
+    survey = compared[0]
+    cmp, quarter, base = survey["against_baseline"], survey["quarter"], survey["baseline"]
+    note = (
+        f"{cmp['change'] * 100:+.1f} points: CSAT {quarter['period']} {quarter['csat'] * 100:.1f}% (n={quarter['responses']}) against "
+        f"{base['period']} {base['csat'] * 100:.1f}% (n={base['responses']}); 95% interval of the change "
+        f"{cmp['change_low'] * 100:+.1f} to {cmp['change_high'] * 100:+.1f} points"
+    )
+    if cmp["met"] and cmp["within_noise"]:
+        mark, note = "on-track", note + ": within the noise"
+    else:
+        mark = "met" if cmp["met"] else "behind"
+    rows.append(
+        TargetRow("satisfaction", "Satisfaction change", cmp["change"], t.satisfaction_change, mark, note)
+    )
+    return rows
