@@ -38,6 +38,11 @@ check: $(VENV)/.runtime
 browser:
 	CACHE_DIR="$(CACHE)" sh scripts/install-browser.sh
 
+# Noto CJK and poppler-utils (Debian) for the reports' PDF tests; a second run does nothing.
+.PHONY: pdf-tools
+pdf-tools:
+	CACHE_DIR="$(CACHE)" sh scripts/install-pdf-tools.sh
+
 # axe-core and the Nu HTML Checker (npm, pinned) for tests/test_a11y.py and tests/test_validity.py,
 # installed into $(CACHE)/npm/<versions>; a second run does nothing.
 .PHONY: node-tools screenshots
@@ -60,7 +65,7 @@ lint: $(VENV)/.test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(VENV)/.test browser pds lint
+test: $(VENV)/.test browser pds pdf-tools lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(VENV)/.runtime
