@@ -43,6 +43,11 @@ browser:
 pdf-tools:
 	CACHE_DIR="$(CACHE)" sh scripts/install-pdf-tools.sh
 
+# Regenerates docs/reports/monthly-report.png (the sample's monthly PDF, first page).
+.PHONY: report-png
+report-png: $(VENV)/.test pdf-tools
+	SHELFPOST_REPORT_PNG="$(CURDIR)/docs/reports" $(BIN)/python -m pytest -q tests/test_reports.py -k pdf
+
 # axe-core and the Nu HTML Checker (npm, pinned) for tests/test_a11y.py and tests/test_validity.py,
 # installed into $(CACHE)/npm/<versions>; a second run does nothing.
 .PHONY: node-tools screenshots
