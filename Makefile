@@ -9,7 +9,7 @@ NOW    ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: site test serve bench lint check clean docs browser pds
+.PHONY: site test serve bench lint check clean docs browser pds postgres
 
 # The environment is rebuilt when pyproject.toml changes (the stamp is keyed by it).
 $(BIN)/python:
@@ -59,10 +59,16 @@ test: node-tools
 # Regenerates docs/screenshots/*.png (home, a post, search results) from the sample site.
 screenshots: $(VENV)/.test browser
 	SHELFPOST_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/python -m pytest -q tests/test_a11y.py -k screenshots
+	SHELFPOST_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/python -m pytest -q tests/test_digest.py -k chromium
 
 # The reference Bluesky PDS (Node 22 + @atproto/dev-env) for the syndication tests.
 pds:
 	CACHE_DIR="$(CACHE)" sh scripts/install-pds.sh
+
+# PostgreSQL (Debian's server) for the Bluesky AppView tests (tests/bsky_appview.py);
+# each test run makes its own cluster in a temporary folder. A second run does nothing.
+postgres:
+	sh scripts/install-postgres.sh
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check src tests bench scripts
@@ -70,7 +76,7 @@ lint: $(VENV)/.test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(VENV)/.test browser pds pdf-tools lint
+test: $(VENV)/.test browser pds postgres pdf-tools lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(VENV)/.runtime

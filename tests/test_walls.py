@@ -28,6 +28,11 @@ PLANTS = {
         "import shelfpost.publish.adapters.mastodon",
         "Platform adapters never import each other",
     ),
+    "shelfpost/inbox/bluesky.py": (
+        "import shelfpost.inbox.mastodon",
+        "Inbox readers never import each other",
+    ),
+    "shelfpost/digest/message.py": ("import smtplib", "The digest renders and mails"),
 }
 
 

@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from shelfpost.inbox.report import InboxMonth
 from shelfpost.reports.status import MARKS, WARNING_TITLES, CalendarView, Status
 
 MARK_STYLE = {"met": "green", "on-track": "yellow", "behind": "bold red", "no-data": "dim"}
@@ -40,6 +41,8 @@ def status_screen(status: Status) -> RenderableType:
     for row in status.targets:
         goal = f"{row.target:.0%}" if row.key in ("reply_rate", "satisfaction") else f"{row.target:g}"
         actual = "no data" if row.actual is None else f"{row.actual:g}"
+        if row.key == "reply_rate" and row.actual is not None:
+            actual = f"{row.actual:.1%}"
         table.add_row(Text(MARKS[row.mark], style=MARK_STYLE[row.mark]), row.label, actual, goal, row.note)
     parts: list[RenderableType] = [table]
     for key, title in WARNING_TITLES.items():
@@ -69,4 +72,50 @@ def calendar_screen(view: CalendarView) -> RenderableType:
     for s in view.slots:
         counts[s.state] = counts.get(s.state, 0) + 1
     parts.append(Text("\n" + ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no slots"))
+    return Group(*parts)
+
+
+def _hours(seconds: int | None) -> str:
+    return "–" if seconds is None else f"{seconds / 3600:.1f} h"
+
+
+def inbox_screen(
+    month: InboxMonth, only_open: bool = False, links: dict[str, str] | None = None
+) -> RenderableType:
+    """``shelfpost inbox``: the counts per channel and in total, then the open items."""
+    parts: list[RenderableType] = []
+    if not only_open:
+        table = Table(title=f"Inbox {month.month}", title_justify="left")
+        for column in ("channel", "received", "answered", "excluded", "reply rate", "median", "p90", "open"):
+            table.add_column(column, justify="left" if column == "channel" else "right")
+        rows = [*month.channels.items(), ("total", month.total)]
+        for name, c in rows:
+            rate = "–" if c.reply_rate is None else f"{c.reply_rate:.1%}"
+            table.add_row(
+                Text(name, style="bold" if name == "total" else ""),
+                str(c.received),
+                str(c.answered),
+                str(c.excluded),
+                rate,
+                _hours(c.median_response_s),
+                _hours(c.p90_response_s),
+                str(c.open),
+            )
+        parts.append(table)
+    target = month.response_target_s / 3600
+    parts.append(
+        Text(f"\nOpen items, oldest first ({len(month.open_items)}; target {target:g} h)", style="bold")
+    )
+    for item in month.open_items:
+        style = "bold red" if item.late else ""
+        late = " past the target" if item.late else ""
+        link = f"  {links[item.item]}" if links and item.item in links else ""
+        parts.append(
+            Text(
+                f"  • {item.item}  {item.channel} {item.kind}, {item.age_s / 3600:.1f} h old{late}{link}",
+                style=style,
+            )
+        )
+    if month.open_items:
+        parts.append(Text("Mark one with `shelfpost inbox mark ITEM --state ...`.", style="dim"))
     return Group(*parts)

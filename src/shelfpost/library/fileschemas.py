@@ -112,11 +112,20 @@ class SiteSettings(Schema):
     )
 
 
+class InboxSettings(Schema):
+    key_env = Text(
+        max_length=80,
+        default="SHELFPOST_INBOX_KEY",
+        doc="NAME of the environment variable holding the inbox's hashing key (never the key).",
+    )
+
+
 class ConfigFile(Schema):
     document_name = "shelfpost.yml"
     library = Nested(LibrarySettings, required=True, doc="Who the library is.")
     types = MapOf(Nested(TypeSettings), doc="Post types; default: news, resource, event.")
     site = Nested(SiteSettings, doc="How the public site is built.")
+    inbox = Nested(InboxSettings, doc="The interactions inbox (issue 14): where its key comes from.")
 
 
 # --- content/authors.yml -----------------------------------------------------------
@@ -319,6 +328,9 @@ class TargetsFile(Schema):
     ready_channels = Integer(
         minimum=0, maximum=100, default=2, doc="Social platforms whose readiness checklist is complete."
     )
+    response_hours = Number(
+        minimum=0.1, maximum=24 * 31, default=24, doc="First answer to a comment or message within (hours)."
+    )
 
 
 class Readiness(Schema):
@@ -329,11 +341,43 @@ class Readiness(Schema):
     tested = Flag(default=False, doc="A test post was published and removed.")
 
 
+class MailAddress(Field):
+    """One e-mail address, optionally with a display name (``晴川市立圖書館 <news@library.example.org>``)."""
+
+    kind = "e-mail address"
+
+    def convert(self, node: Node, ctx: Context, rep: Reporter, key: str) -> str:
+        from email.headerregistry import Address
+        from email.utils import parseaddr
+
+        value = str(_scalar(node, "an e-mail address").value).strip()
+        name, address = parseaddr(value)
+        local, _, domain = address.rpartition("@")
+        ok = bool(local) and "." in domain and not _CONTROL_OR_SPACE.search(address)
+        if ok:
+            try:
+                Address(display_name=name, addr_spec=address)
+            except (ValueError, IndexError):
+                ok = False
+        if not ok:
+            raise Invalid(
+                f"{value!r} is not an e-mail address: write it as name@example.org, "
+                "or Name <name@example.org>",
+                node,
+            )
+        return value
+
+
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class ChannelEntry(Schema):
     kind = Choice(
-        ("site", "feed", "mastodon", "bluesky", "manual"),
+        ("site", "feed", "mastodon", "bluesky", "manual", "email"),
         required=True,
-        doc="site, feed, mastodon, bluesky, or manual (no API: Facebook, Instagram, WeChat...).",
+        doc="site, feed, mastodon, bluesky, manual (no API: Facebook, Instagram, WeChat...), "
+        "or email (the mailing-list digest, sent by `shelfpost digest`).",
     )
     name = Text(required=True, max_length=80, doc="The platform's name as people know it.")
     handle = Text(max_length=120, doc="The account's handle (e.g. @library@mastodon.example).")
@@ -351,6 +395,36 @@ class ChannelEntry(Schema):
         max_length=140, doc="Manual channels: OWNER/NAME of the GitHub repository for copy-ready issues."
     )
     readiness = Nested(Readiness, doc="The readiness checklist; all true = ready.")
+    # The mailing-list digest (kind: email). The list server keeps the subscribers.
+    smtp_host = Text(
+        max_length=253, doc="Email: the SMTP server that takes the digest (e.g. smtp.example.org)."
+    )
+    smtp_port = Integer(
+        minimum=1, maximum=65535, doc="Email: its port (default 587 for starttls, 465 for ssl, 25 for none)."
+    )
+    security = Choice(
+        ("starttls", "ssl", "none"),
+        default="starttls",
+        doc="Email: starttls (port 587), ssl (port 465) or none (a relay on this machine only).",
+    )
+    locals()["from"] = MailAddress(doc="Email: the sender, e.g. 晴川市立圖書館 <news@library.example.org>.")
+    to = MailAddress(doc="Email: the list's posting address (Mailman 3 or a Google Group sends it on).")
+    username_env = EnvName(doc="Email: the environment variable holding the SMTP user name.")
+    password_env = EnvName(doc="Email: the environment variable holding the SMTP password.")
+    unsubscribe_url = Url(
+        schemes=("https",), doc="Email: the list's one-click unsubscribe page (List-Unsubscribe, RFC 8058)."
+    )
+    unsubscribe_email = MailAddress(
+        doc="Email: the list's leave address (Mailman 3: LIST-leave@host; Google Groups: LIST+unsubscribe@googlegroups.com)."
+    )
+    list_id = Text(max_length=200, doc="Email: the List-Id, e.g. news.library.example.org (RFC 2919).")
+    subscribe_url = Url(doc="Email: the list's sign-up page, linked from the site.")
+    period = Choice(("weekly", "monthly"), default="weekly", doc="Email: one digest a week or a month.")
+    day = Text(max_length=10, doc="Email: weekly: a weekday (friday); monthly: a day of the month (1-28).")
+    time = Text(max_length=5, doc="Email: when the digest goes, HH:MM in the library's time zone.")
+    events_days = Integer(
+        minimum=1, maximum=120, default=28, doc="Email: coming events within this many days are listed."
+    )
 
 
 class ChannelsFile(Schema):
@@ -420,6 +494,24 @@ class StrategyFile(Schema):
     changes = ListOf(Nested(StrategyEntry), unique=False, required=True, doc="The strategy-change log.")
 
 
+class ManualChannelCounts(Schema):
+    received = Integer(minimum=0, maximum=1_000_000, required=True, doc="Comments and messages received.")
+    answered = Integer(minimum=0, maximum=1_000_000, required=True, doc="Of those, answered.")
+    excluded = Integer(
+        minimum=0, maximum=1_000_000, default=0, doc="Of those, needing no reply, moderated or spam."
+    )
+    median_hours = Number(minimum=0, maximum=24 * 31, doc="Median time to the first answer (hours).")
+
+
+class ManualCountsFile(Schema):
+    document_name = "data/interactions/manual/YYYY-MM.yml"
+    channels = MapOf(
+        Nested(ManualChannelCounts),
+        required=True,
+        doc="A month's counts per manual channel (ids from plan/channels.yml), entered by hand.",
+    )
+
+
 class MemberEntry(Schema):
     name = Text(required=True, max_length=80, doc="The member's name.")
     github = Text(required=True, max_length=39, doc="GitHub user name (for review rules and CODEOWNERS).")
@@ -450,4 +542,5 @@ def plan_tables() -> dict[str, list[tuple[str, str, bool, str]]]:
         "plan/budget.yml: each spending entry": SpendEntry.document(),
         "plan/strategy.yml: each change": StrategyEntry.document(),
         "plan/team.yml: each member": MemberEntry.document(),
+        "data/interactions/manual/YYYY-MM.yml: each channel": ManualChannelCounts.document(),
     }

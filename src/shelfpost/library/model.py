@@ -68,6 +68,7 @@ class Config:
     description: str = ""
     types: Mapping[str, PostType] = field(default_factory=dict)
     site: SiteConfig = field(default_factory=SiteConfig)
+    inbox_key_env: str = "SHELFPOST_INBOX_KEY"  # NAME of the inbox's hashing-key variable
 
     @property
     def base_url(self) -> str:
@@ -181,6 +182,7 @@ class Library:
     channel_templates: Mapping[str, str] = field(default_factory=dict)  # templates/channels/*.txt.j2
     codeowners: str | None = None  # .github/CODEOWNERS as text, checked against plan/team.yml
     mkdocs: str | None = None  # mkdocs.yml as text (checked; None when absent): the look of the site
+    interaction_counts: tuple[ManualCounts, ...] = ()  # data/interactions/manual/*.yml
     problems: tuple[Problem, ...] = ()
 
     @property
@@ -256,9 +258,37 @@ class Targets:
     strategy_changes_per_month: int = 1
     active_partners: int = 3
     ready_channels: int = 2
+    response_hours: float = 24.0
 
 
 SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """A ``kind: email`` channel: the mailing-list digest (``shelfpost digest``).
+
+    The list server (Mailman 3, a Google Group...) keeps the subscribers; shelfpost
+    sends one message per period to the list's posting address ``to``.
+    """
+
+    smtp_host: str
+    smtp_port: int
+    security: str  # starttls | ssl | none
+    sender: str  # the From address (`from:` in plan/channels.yml)
+    to: str
+    period: str  # weekly | monthly
+    weekday: int | None  # weekly: 0 = Monday
+    monthday: int | None  # monthly: 1-28
+    hour: int
+    minute: int
+    username_env: str | None = None
+    password_env: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_email: str | None = None
+    list_id: str | None = None
+    subscribe_url: str | None = None
+    events_days: int = 28
 
 
 @dataclass(frozen=True)
@@ -275,6 +305,7 @@ class Channel:
     url_length: int = 23  # Mastodon: characters_reserved_per_url
     service: str | None = None  # Bluesky: the PDS (https://bsky.social by default)
     repo: str | None = None  # manual channels: the GitHub repository for copy-ready issues
+    email: EmailSettings | None = None  # kind: email, the mailing-list digest
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -359,6 +390,21 @@ class Member:
     name: str
     github: str
     roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ManualCounts:
+    """A month's hand-entered inbox counts for one manual channel
+    (``data/interactions/manual/YYYY-MM.yml``)."""
+
+    month: str  # YYYY-MM
+    channel: str
+    received: int
+    answered: int
+    excluded: int = 0
+    median_hours: float | None = None
+    path: str = ""
+    pos: Pos = Pos(1, 1)
 
 
 @dataclass(frozen=True)

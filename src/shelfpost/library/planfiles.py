@@ -17,6 +17,7 @@ from shelfpost.library.fileschemas import (
     BudgetFile,
     CalendarFile,
     ChannelsFile,
+    ManualCountsFile,
     PartnerFile,
     RisksFile,
     StrategyFile,
@@ -27,6 +28,8 @@ from shelfpost.library.model import (
     Budget,
     BudgetLine,
     Channel,
+    EmailSettings,
+    ManualCounts,
     Member,
     Partner,
     Plan,
@@ -42,6 +45,7 @@ from shelfpost.library.yamlnodes import Pos
 CALENDAR_DIR = "calendar"
 PARTNERS_DIR = "partners"
 PLAN_DIR = "plan"
+MANUAL_COUNTS_DIR = "data/interactions/manual"
 MONTH_FILE_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})\.yml$")
 PLAN_FILES = ("targets", "channels", "risks", "budget", "strategy", "team")
 
@@ -61,6 +65,92 @@ def _items(data: Validated | None, key: str) -> list[Validated]:
     if data is None:
         return []
     return [v for v in data.get(key) or () if isinstance(v, Validated) and v.complete]
+
+
+EMAIL_KEYS = (
+    "smtp_host", "smtp_port", "from", "to", "username_env", "password_env", "unsubscribe_url",
+    "unsubscribe_email", "list_id", "subscribe_url", "day", "time",
+)  # fmt: skip
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _email_settings(entry: Validated, rep: Reporter | None) -> EmailSettings | None:
+    """The digest's settings of a ``kind: email`` channel; every missing or bad key reported."""
+    from shelfpost.library.fileschemas import WEEKDAYS
+
+    def error(key: str, message: str, code: str = "email-channel") -> None:
+        if rep is not None:
+            rep.error(entry.mark(key), f"{key}: {message}", code)
+
+    if entry["kind"] != "email":
+        for key in EMAIL_KEYS:
+            if entry.get(key) is not None:
+                error(key, f"only channels of kind email have this key (this one is {entry['kind']})")
+        return None
+    ok = True
+    for key in ("smtp_host", "from", "to", "day", "time"):
+        if entry.get(key) is None:
+            ok = False
+            if rep is not None:
+                rep.error(
+                    entry.pos,
+                    f"{key}: required for a channel of kind email: add '{key}: ...'",
+                    "email-channel",
+                )
+    if (entry.get("username_env") is None) != (entry.get("password_env") is None):
+        ok = False
+        error(
+            "password_env" if entry.get("password_env") is None else "username_env",
+            "give both username_env and password_env, or neither (a relay without AUTH)",
+        )
+    if entry["security"] == "none" and entry.get("password_env") is not None:
+        host = str(entry.get("smtp_host") or "")
+        if host not in ("localhost", "127.0.0.1", "::1"):
+            ok = False
+            error("security", "none would send the SMTP password unencrypted: use starttls or ssl")
+    weekday = monthday = None
+    day = str(entry.get("day") or "").strip().lower()
+    if day and entry["period"] == "weekly":
+        if day not in WEEKDAYS:
+            ok = False
+            error("day", f"{day!r} is not a weekday{did_you_mean(day, WEEKDAYS)}: write e.g. friday")
+        else:
+            weekday = WEEKDAYS.index(day)
+    elif day:
+        if not day.isdigit() or not 1 <= int(day) <= 28:
+            ok = False
+            error(
+                "day", f"{day!r}: a monthly digest needs a day of the month from 1 to 28 (every month has it)"
+            )
+        else:
+            monthday = int(day)
+    clock = TIME_RE.match(str(entry.get("time") or ""))
+    if entry.get("time") is not None and clock is None:
+        ok = False
+        error("time", f"{entry['time']!r} is not a time: write HH:MM, e.g. 09:00")
+    if not ok or clock is None:
+        return None
+    security = entry["security"]
+    return EmailSettings(
+        smtp_host=entry["smtp_host"],
+        smtp_port=entry.get("smtp_port") or DEFAULT_PORTS[security],
+        security=security,
+        sender=entry["from"],
+        to=entry["to"],
+        period=entry["period"],
+        weekday=weekday,
+        monthday=monthday,
+        hour=int(clock.group(1)),
+        minute=int(clock.group(2)),
+        username_env=entry.get("username_env"),
+        password_env=entry.get("password_env"),
+        unsubscribe_url=entry.get("unsubscribe_url"),
+        unsubscribe_email=entry.get("unsubscribe_email"),
+        list_id=entry.get("list_id"),
+        subscribe_url=entry.get("subscribe_url"),
+        events_days=entry["events_days"],
+    )
 
 
 def load_calendar(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> list[Slot]:
@@ -207,7 +297,10 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
                 url_length=entry["url_length"],
                 service=entry["service"],
                 repo=entry["repo"],
+                email=_email_settings(entry, reporters.get(f"{PLAN_DIR}/channels.yml")),
             )
+            if entry["kind"] == "email" and channels[cid].email is None:
+                del channels[cid]  # reported: a digest with half its settings is never sent
 
     risks: list[Risk] = []
     data = validated("risks", RisksFile)
@@ -298,3 +391,82 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
         MappingProxyType(team),
         present,
     )
+
+
+def load_interaction_counts(
+    root: Path, ctx: Context, reporters: dict[str, Reporter], channels: dict[str, Channel] | Any
+) -> list[ManualCounts]:
+    """The hand-entered inbox counts of manual channels (``data/interactions/manual/YYYY-MM.yml``).
+
+    Each count names a channel of ``plan/channels.yml`` whose kind is ``manual`` (the
+    platforms with an API are counted by ``shelfpost inbox sync``); answered and
+    excluded cannot exceed received.
+    """
+    from shelfpost.library.loader import yaml_files
+
+    out: list[ManualCounts] = []
+    for path in yaml_files(root, MANUAL_COUNTS_DIR, reporters):
+        rel = f"{MANUAL_COUNTS_DIR}/{path.name}"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        name = MONTH_FILE_RE.match(path.name)
+        month: str | None = None
+        if name:
+            try:
+                date(int(name["year"]), int(name["month"]), 1)
+                month = f"{name['year']}-{name['month']}"
+            except ValueError:
+                month = None
+        if month is None:
+            rep.error(
+                Pos(1, 1),
+                "manual inbox counts are named YYYY-MM.yml (e.g. 2026-11.yml): rename the file",
+                "inbox-name",
+            )
+            continue
+        node = _read(root, rel, rep)
+        if node is False:
+            continue
+        data = ManualCountsFile.validate(node, ctx, rep, label=rel)
+        if data is None:
+            continue
+        for cid, entry in (data.get("channels") or {}).items():
+            if not isinstance(entry, Validated) or not entry.complete:
+                continue
+            channel = channels.get(cid)
+            if channel is None:
+                rep.error(
+                    entry.pos,
+                    f"channels: {cid!r} is not a channel of plan/channels.yml"
+                    f"{did_you_mean(cid, list(channels))}",
+                    "inbox-channel",
+                )
+                continue
+            if channel.kind != "manual":
+                rep.error(
+                    entry.pos,
+                    f"channels: {cid} is a {channel.kind} channel: `shelfpost inbox sync` counts it; "
+                    "hand-entered counts are for manual channels only",
+                    "inbox-channel",
+                )
+                continue
+            if entry["answered"] + entry["excluded"] > entry["received"]:
+                rep.error(
+                    entry.mark("answered"),
+                    f"{cid}: answered ({entry['answered']}) plus excluded ({entry['excluded']}) is more "
+                    f"than received ({entry['received']}): check the counts",
+                    "inbox-counts",
+                )
+                continue
+            out.append(
+                ManualCounts(
+                    month,
+                    cid,
+                    entry["received"],
+                    entry["answered"],
+                    entry["excluded"],
+                    entry["median_hours"],
+                    rel,
+                    entry.pos,
+                )
+            )
+    return out

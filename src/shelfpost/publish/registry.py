@@ -25,10 +25,22 @@ ADAPTERS: dict[str, str] = {
 
 Factory = Callable[[Channel, Context], ChannelAdapter]
 
+#: Kinds of channel that exist in plan/channels.yml but get no post of their own:
+#: ``publish`` leaves them alone, and names who serves them.
+NOT_PER_POST: dict[str, str] = {
+    "site": "every live post is on the site",
+    "feed": "every live post is in the feeds",
+    "email": "`shelfpost digest` sends one message per period with the new posts",
+}
+
 
 def factory_for(kind: str) -> Factory:
     """The ``create`` function for ``kind``; :class:`PlatformError` when no adapter serves it."""
     module = ADAPTERS.get(kind)
+    if kind in NOT_PER_POST:
+        raise PlatformError(
+            Failure.PERMANENT, f"{kind} channels get no post of their own: {NOT_PER_POST[kind]}"
+        )
     if module is None:
         raise PlatformError(Failure.PERMANENT, f"shelfpost cannot post to {kind} channels")
     create: Factory = importlib.import_module(module).create

@@ -19,17 +19,23 @@ from shelfpost.errors import ShelfpostError
 from shelfpost.library.dates import Month, local_day, slot_state, today
 from shelfpost.library.model import Library, Post
 from shelfpost.reports.periods import MeetingWeek, Quarter, meeting_week
-from shelfpost.reports.status import Status, TargetRow, status
+from shelfpost.reports.status import Status, TargetRow
+from shelfpost.reports.status import status as _status
 
 #: The plan's five tasks and the status rows that measure each.
 TASKS = (
     ("T1", "Platforms set up and ready", ("ready_channels",)),
     ("T2", "Original content", ("originals", "posts")),
-    ("T3", "Interaction and feedback", ("reply_rate", "satisfaction")),
+    ("T3", "Interaction and feedback", ("reply_rate", "response_hours", "satisfaction")),
     ("T4", "Data-driven changes", ("strategy_changes",)),
     ("T5", "Partnerships", ("active_partners",)),
 )
 PERCENT_KEYS = frozenset({"reply_rate", "satisfaction"})
+TASKS = (
+    *TASKS[:2],
+    ("T3", "Interaction and feedback", ("reply_rate", "response_hours", "satisfaction")),
+    *TASKS[3:],
+)
 MARK_WORDS = {"met": "✓ met", "on-track": "… on track", "behind": "✗ behind", "no-data": "– no data"}
 ACTION_HEADING = "## Action items"
 
@@ -55,6 +61,23 @@ class Report:
     @property
     def file_stem(self) -> str:
         return self.key.replace(":", "-")
+
+
+def status(library: Library, month: Month, now: datetime) -> Status:
+    """The month's status exactly as ``shelfpost status`` computes it: with the inbox's
+    numbers and warnings and the publish runs' warning, so every number matches its JSON."""
+    from shelfpost.inbox.report import inbox_month, sync_warnings
+    from shelfpost.library.runs import last_publish_warning
+
+    try:
+        inbox, notes = inbox_month(library, month, now), tuple(sync_warnings(library, now))
+    except ShelfpostError as exc:  # a damaged inbox file is one warning, as in status
+        inbox, notes = None, (exc.summary,)
+    return _status(library, month, now, last_publish_warning(library.root, now), inbox, notes)
+
+
+def has_interactions(st: Status) -> bool:
+    return any(r.key == "reply_rate" and r.actual is not None for r in st.targets)
 
 
 def number(row: TargetRow) -> str:
@@ -205,7 +228,12 @@ def weekly(
         "post_numbers": missing_sources(library, "for last week")[1],
         "slots": slot_lines,
         "gaps": gaps,
-        "inbox": missing_sources(library, "for last week")[0],
+        "inbox": "\n".join(f"- {w}" for s in statuses.values() for w in s.warnings.get("inbox", []))
+        or (
+            "No item is open past the response target."
+            if any(has_interactions(s) for s in statuses.values())
+            else missing_sources(library, "for last week")[0]
+        ),
         "risks": risks,
         "partners": partners,
         "budget": budget,
@@ -299,7 +327,7 @@ def monthly(library: Library, month: Month, now: datetime) -> Report:
         "so_far": so_far,
         "tasks": tasks,
         "posts": [_post_line(library, p) for p in posts],
-        "analytics": missing_sources(library, f"in {month}"),
+        "analytics": missing_sources(library, f"in {month}")[0 if not has_interactions(st) else 1 :],
         "budget": budget,
         "budget_warnings": st.warnings.get("budget", []),
         "risks_reviewed": reviewed,
