@@ -40,6 +40,16 @@ check: $(VENV)/.runtime
 browser:
 	CACHE_DIR="$(CACHE)" sh scripts/install-browser.sh
 
+# Noto CJK and poppler-utils (Debian) for the reports' PDF tests; a second run does nothing.
+.PHONY: pdf-tools
+pdf-tools:
+	CACHE_DIR="$(CACHE)" sh scripts/install-pdf-tools.sh
+
+# Regenerates docs/reports/monthly-report.png (the sample's monthly PDF, first page).
+.PHONY: report-png
+report-png: $(VENV)/.test pdf-tools
+	SHELFPOST_REPORT_PNG="$(CURDIR)/docs/reports" $(BIN)/python -m pytest -q tests/test_reports.py -k pdf
+
 # axe-core and the Nu HTML Checker (npm, pinned) for tests/test_a11y.py and tests/test_validity.py,
 # installed into $(CACHE)/npm/<versions>; a second run does nothing.
 .PHONY: node-tools screenshots lighthouse
@@ -81,7 +91,7 @@ lint: $(VENV)/.test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(VENV)/.test browser pds postgres fonts lint
+test: $(VENV)/.test browser pds postgres fonts pdf-tools lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 docs: $(VENV)/.runtime

@@ -98,6 +98,7 @@ class FakeGitHubIssues:
                 body_html=f"<p>{body.get('body', '')}</p>",
             )
             issue["labels"] = [dict(issue["labels"][0], name=n) for n in body.get("labels", [])]
+            issue["assignees"] = [dict(issue["user"], login=a) for a in body.get("assignees") or []]
             self.issues[number] = issue
             return 201, issue
         if method == "GET" and path == f"{REPO}/issues":

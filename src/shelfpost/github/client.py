@@ -170,6 +170,7 @@ class RepoClient:
         self._pulls: dict[int, Any] = {}
         self._comments: dict[int, Any] = {}
         self._commits: dict[str, Any] = {}
+        self._issues: dict[int, Any] = {}
 
     # --- failures ----------------------------------------------------------------------
 
@@ -404,3 +405,57 @@ class RepoClient:
             ),
             missing=f"commit {sha[:12]} is not in the repository (a deleted branch of a fork?)",
         )
+
+    # --- issues (the reports) ------------------------------------------------------------
+
+    def labelled_issues(self, label: str) -> list[IssueInfo]:
+        """Every issue with ``label``, open or closed, newest first (all pages). Listing by
+        label, not the search API: search lags behind by minutes, a rerun must not."""
+
+        def fetch() -> list[IssueInfo]:
+            out = []
+            for issue in self.repo.issues(state="all", labels=label):
+                self._issues[int(issue.number)] = issue
+                out.append(_issue_info(issue))
+            return out
+
+        return self._call(f"list the issues labelled {label!r}", "issues: read", fetch)
+
+    def create_issue(self, title: str, body: str, labels: list[str], assignees: list[str]) -> IssueInfo:
+        issue = self._call(
+            "open an issue",
+            "issues: write",
+            lambda: self.repo.create_issue(title, body=body, labels=labels, assignees=assignees or None),
+        )
+        if issue is None:
+            raise GitHubProblem("GitHub answered without an issue")
+        self._issues[int(issue.number)] = issue
+        return _issue_info(issue)
+
+    def edit_issue(self, number: int, title: str, body: str) -> None:
+        issue = self._issues.get(number)
+        if issue is None:
+            raise GitHubProblem(f"issue #{number} was not listed first; list the issues before editing")
+        if not self._call(
+            f"edit issue #{number}", "issues: write", lambda: issue.edit(title=title, body=body)
+        ):
+            raise GitHubProblem(f"GitHub did not edit issue #{number}")
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    number: int
+    title: str
+    body: str
+    state: str
+    html_url: str
+
+
+def _issue_info(issue: Any) -> IssueInfo:
+    return IssueInfo(
+        int(issue.number),
+        str(issue.title or ""),
+        str(issue.body or ""),
+        str(issue.state),
+        str(issue.html_url),
+    )

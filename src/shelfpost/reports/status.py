@@ -87,6 +87,19 @@ class TargetRow:
 
 
 @dataclass(frozen=True)
+class BudgetRow:
+    """One budget line as of a day: what was spent against the share of the period gone."""
+
+    line: str
+    label: str
+    amount: float
+    spent: float
+    share: float  # spent / amount
+    pace: float  # the share of the budget period gone by that day
+    currency: str
+
+
+@dataclass(frozen=True)
 class Status:
     """Everything ``shelfpost status`` shows: the screen and the JSON come from this object."""
 
@@ -94,6 +107,7 @@ class Status:
     today: str
     targets: list[TargetRow]
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    budget: list[BudgetRow] = field(default_factory=list)  # each line against the period's pace
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -269,7 +283,7 @@ def status(
         if len(late) > 10:
             warnings["inbox"].append(f"and {len(late) - 10} more past the target")
     warnings["inbox"].extend(inbox_warnings)
-    return Status(str(month), str(day), rows, warnings)
+    return Status(str(month), str(day), rows, warnings, budget_rows(library, day))
 
 
 def _inbox_rows(inbox: InboxMonth | None, rate_target: float, hours_target: float) -> list[TargetRow]:
@@ -376,3 +390,23 @@ def metrics_rows(library: Library, month: Month, day: date) -> list[TargetRow]:
         TargetRow("satisfaction", "Satisfaction change", cmp["change"], t.satisfaction_change, mark, note)
     )
     return rows
+def budget_rows(library: Library, day: date) -> list[BudgetRow]:
+    """Every budget line's spending up to ``day`` against the period's pace (the same
+    numbers the budget warnings use; the monthly report shows these)."""
+    budget = library.plan.budget
+    if budget is None:
+        return []
+    span = (budget.end - budget.start).days + 1
+    pace = min(max((day - budget.start).days + 1, 0), span) / span
+    return [
+        BudgetRow(
+            line.id,
+            line.label,
+            line.amount,
+            budget.spent(line.id, day),
+            budget.spent(line.id, day) / line.amount,
+            pace,
+            budget.currency,
+        )
+        for line in budget.lines.values()
+    ]
