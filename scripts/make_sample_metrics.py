@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from shelfpost.library.loader import load_library
@@ -49,7 +49,9 @@ def main() -> None:
             posts += day.weekday() in (0, 2, 4)
             followers[(channel, day)] = round(value)
             following = 35 + (day - FIRST).days // 20 if channel != "facebook" else None
-            accounts.append(AccountRow(day, channel, round(value), following, posts if channel != "facebook" else None))
+            accounts.append(
+                AccountRow(day, channel, round(value), following, posts if channel != "facebook" else None)
+            )
             day += timedelta(days=1)
     for month in sorted({r.day.strftime("%Y-%m") for r in accounts}):
         store.write_accounts(ROOT, month, [r for r in accounts if r.day.strftime("%Y-%m") == month])
@@ -70,17 +72,46 @@ def main() -> None:
                 reach = round(followers[(channel, local)] * rng.uniform(0.25, 0.6))
                 total = round(reach * base * rng.uniform(0.6, 1.4))
                 likes, replies = round(total * 0.7), round(total * 0.12)
-                rows.append(PostRow(observed, channel, post.slug, published, likes, total - likes - replies, replies, None, reach, round(reach * rng.uniform(1.3, 1.8)), round(reach * rng.uniform(0.03, 0.09))))
+                rows.append(
+                    PostRow(
+                        observed,
+                        channel,
+                        post.slug,
+                        published,
+                        likes,
+                        total - likes - replies,
+                        replies,
+                        None,
+                        reach,
+                        round(reach * rng.uniform(1.3, 1.8)),
+                        round(reach * rng.uniform(0.03, 0.09)),
+                    )
+                )
             else:
                 total = max(0, round(followers[(channel, local)] * base * rng.uniform(0.5, 1.5)))
                 likes = round(total * 0.6)
                 shares = round(total * 0.25)
                 replies = max(0, total - likes - shares - 1)
-                rows.append(PostRow(observed, channel, post.slug, published, likes, shares, replies, total - likes - shares - replies))
+                rows.append(
+                    PostRow(
+                        observed,
+                        channel,
+                        post.slug,
+                        published,
+                        likes,
+                        shares,
+                        replies,
+                        total - likes - shares - replies,
+                    )
+                )
     for month in sorted({r.observed.astimezone(tz).strftime("%Y-%m") for r in rows}):
-        store.write_posts(ROOT, month, [r for r in rows if r.observed.astimezone(tz).strftime("%Y-%m") == month])
+        store.write_posts(
+            ROOT, month, [r for r in rows if r.observed.astimezone(tz).strftime("%Y-%m") == month]
+        )
     store.write_survey(ROOT, "reader-satisfaction", SURVEY)
-    print(f"wrote {len(accounts)} account rows, {len(rows)} post rows and {sum(sum(v.values()) for v in SURVEY.values())} survey answers (as counts) under {store.FOLDER}/")
+    print(
+        f"wrote {len(accounts)} account rows, {len(rows)} post rows and {sum(sum(v.values()) for v in SURVEY.values())} survey answers (as counts) under {store.FOLDER}/"
+    )
 
 
 if __name__ == "__main__":

@@ -390,6 +390,8 @@ def metrics_rows(library: Library, month: Month, day: date) -> list[TargetRow]:
         TargetRow("satisfaction", "Satisfaction change", cmp["change"], t.satisfaction_change, mark, note)
     )
     return rows
+
+
 def budget_rows(library: Library, day: date) -> list[BudgetRow]:
     """Every budget line's spending up to ``day`` against the period's pace (the same
     numbers the budget warnings use; the monthly report shows these)."""
