@@ -67,7 +67,7 @@ def table_rows(markdown: str, heading: str) -> list[list[str]]:
 def shown(value: float | None, key: str) -> str:
     if value is None:
         return "no data"
-    return f"{value:.0%}" if key in ("reply_rate", "satisfaction") else f"{value:g}"
+    return f"{value:.0%}" if key in ("reply_rate", "satisfaction", "follower_growth") else f"{value:g}"
 
 
 @pytest.mark.parametrize("month", ["2026-09", "2026-10", "2026-11"])
@@ -449,3 +449,27 @@ def test_the_workflow_steps_post_every_report_idempotently(tmp_path: Path, githu
     github.calls.clear()
     quiet = run_step("month-end", root, github, "2026-12-29T09:00:00Z", tmp_path / "quiet")
     assert quiet.returncode == 0 and writes(github) == []
+
+
+@pytest.mark.parametrize("month", ["2026-09", "2026-11"])
+def test_the_monthly_reports_analytics_equal_metrics_json(sample: Path, month: str) -> None:
+    report = cli(sample, "report", "monthly", "--month", month, "--now", NOW)
+    metrics = cli(sample, "metrics", "--month", month, "--format", "json")
+    assert report.returncode == 0 and metrics.returncode == 0, report.stderr + metrics.stderr
+    data = json.loads(metrics.stdout)
+    section = report.stdout.split("## Analytics\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line[2:] for line in section.splitlines() if line.startswith("- ")]
+    assert data["channels"] and "No analytics" not in section
+    for cid, c in data["channels"].items():
+        line = next(x for x in lines if x.startswith(sample_channel_name(sample, cid) + ":"))
+        assert f"followers {c['followers_start']} → {c['followers_end']}" in line
+        assert f"({c['growth']:+d}, {c['growth_rate']:+.1%})" in line
+        assert f"{c['posts']} post(s), {c['interactions']} interactions" in line
+        assert f"engagement {c['engagement_rate']:.1%} of {c['basis']}" in line
+    best = data["best"][0]
+    assert f"Best post: {best['title']}" in section and f"engagement {best['engagement_rate']:.1%}" in section
+
+
+def sample_channel_name(root: Path, cid: str) -> str:
+    channels = yaml.safe_load((root / "plan/channels.yml").read_text("utf-8"))["channels"]
+    return str(channels[cid]["name"])

@@ -27,15 +27,10 @@ TASKS = (
     ("T1", "Platforms set up and ready", ("ready_channels",)),
     ("T2", "Original content", ("originals", "posts")),
     ("T3", "Interaction and feedback", ("reply_rate", "response_hours", "satisfaction")),
-    ("T4", "Data-driven changes", ("strategy_changes",)),
+    ("T4", "Data analysis and data-driven changes", ("follower_growth", "strategy_changes")),
     ("T5", "Partnerships", ("active_partners",)),
 )
-PERCENT_KEYS = frozenset({"reply_rate", "satisfaction"})
-TASKS = (
-    *TASKS[:2],
-    ("T3", "Interaction and feedback", ("reply_rate", "response_hours", "satisfaction")),
-    *TASKS[3:],
-)
+PERCENT_KEYS = frozenset({"reply_rate", "satisfaction", "follower_growth"})
 MARK_WORDS = {"met": "✓ met", "on-track": "… on track", "behind": "✗ behind", "no-data": "– no data"}
 ACTION_HEADING = "## Action items"
 
@@ -102,17 +97,97 @@ def _row(row: TargetRow) -> dict[str, str]:
     }
 
 
-def missing_sources(library: Library, period: str) -> list[str]:
-    """What the report cannot say yet, in words: each social channel without interaction
-    or analytics records for the period."""
+def missing_sources(library: Library, period: str, metrics_period: str | None = None) -> list[str]:
+    """What the report cannot say yet, in words: the social channels without interaction
+    records, and the channels without analytics for the period (all of them when
+    ``metrics_period`` is not given)."""
     social = [c for c in library.plan.channels.values() if c.social]
     names = ", ".join(c.name for c in social) or "any channel"
+    lacking = social
+    if metrics_period is not None:
+        have = set(_metrics(library, metrics_period)["channels"])
+        lacking = [
+            c for c in library.plan.channels.values() if (c.social or c.kind == "manual") and c.id not in have
+        ]
+    missing = ", ".join(c.name for c in lacking)
     return [
         f"No interaction data for {names} {period}: the inbox (reply rate, response times) "
         "has no records yet.",
-        f"No analytics for {names} {period}: followers, reach, engagement and satisfaction "
-        "surveys have no records yet.",
+        f"No analytics for {missing} {period}: followers, reach, engagement and satisfaction "
+        "surveys have no records yet."
+        if lacking
+        else "",
     ]
+
+
+def _metrics(library: Library, label: str) -> dict[str, Any]:
+    """``metrics --format json`` for the period: the reports show these numbers, never others."""
+    from shelfpost.metrics.report import Period, metrics_report
+
+    assert library.config is not None
+    return metrics_report(library, Period.of_text(label, library.config.timezone))
+
+
+def _growth_verdict(library: Library, label: str, months: int) -> str:
+    """Follower growth of the social channels (sums first, as ``status``) against the
+    monthly target compounded over the period's months."""
+    report = _metrics(library, label)
+    social = {cid for cid, c in library.plan.channels.items() if c.social}
+    grown = [c for cid, c in report["channels"].items() if cid in social and c["growth"] is not None]
+    start = sum(c["followers_start"] for c in grown)
+    if not grown or not start:
+        return "– no data"
+    rate = sum(c["growth"] for c in grown) / start
+    goal = (1 + library.plan.targets.follower_growth) ** max(months, 1) - 1
+    mark = "✓ met" if rate >= goal else "✗ behind"
+    return f"{mark}: {rate:+.1%} against {goal:+.1%} ({library.plan.targets.follower_growth:.0%} a month)"
+
+
+def _partner_numbers(library: Library, label: str, slugs: set[str]) -> str:
+    """How the posts promoted together did, per channel (public counts only: no budget, no risks)."""
+    names = {cid: c.name for cid, c in library.plan.channels.items()}
+    rows = [p for p in _metrics(library, label)["posts"] if p["post"] in slugs]
+    parts = [
+        f"{p.get('title') or p['post']} on {names.get(p['channel'], p['channel'])}: "
+        f"{p['interactions']} interactions"
+        + (f" ({p['engagement_rate']:.1%} engagement)" if p["engagement_rate"] is not None else "")
+        for p in sorted(rows, key=lambda p: (p["published"], p["channel"]))
+    ]
+    return "How they did: " + "; ".join(parts) + "." if parts else ""
+
+
+def analytics_lines(library: Library, label: str, period: str) -> list[str]:
+    """The period's analytics in words, one line per channel with data, then what is missing."""
+    report = _metrics(library, label)
+    names = {cid: c.name for cid, c in library.plan.channels.items()}
+    lines = []
+    for cid, c in sorted(report["channels"].items()):
+        parts = []
+        if c["followers_end"] is not None:
+            growth = (
+                f" ({c['growth']:+d}, {c['growth_rate']:+.1%})"
+                if c["growth"] is not None and c["growth_rate"] is not None
+                else ""
+            )
+            parts.append(f"followers {c['followers_start']} → {c['followers_end']}{growth}")
+        if c["posts"]:
+            rate = (
+                f", engagement {c['engagement_rate']:.1%} of {c['basis']}"
+                if c["engagement_rate"] is not None
+                else ""
+            )
+            parts.append(f"{c['posts']} post(s), {c['interactions']} interactions{rate}")
+        reach = c["reach"]
+        parts.append(f"reach {reach:,}" if isinstance(reach, int) else "reach not available")
+        lines.append(f"{names.get(cid, cid)}: " + "; ".join(parts))
+    best = report["best"][:1]
+    for b in best:
+        lines.append(
+            f"Best post: {b.get('title') or b['post']} on {names.get(b['channel'], b['channel'])}, "
+            f"engagement {b['engagement_rate']:.1%}"
+        )
+    missing = missing_sources(library, period, label)[1]
+    return [*lines, missing] if missing else lines
 
 
 def _post_line(library: Library, post: Post) -> dict[str, Any]:
@@ -225,7 +300,8 @@ def weekly(
         "next_first": str(week.next_first),
         "next_last": str(week.next_last),
         "posts": [_post_line(library, p) for p in looked_back],
-        "post_numbers": missing_sources(library, "for last week")[1],
+        "post_numbers": missing_sources(library, "for last week", week.key)[1]
+        or "Last week's numbers: see `shelfpost metrics --week " + week.key + "`.",
         "slots": slot_lines,
         "gaps": gaps,
         "inbox": "\n".join(f"- {w}" for s in statuses.values() for w in s.warnings.get("inbox", []))
@@ -327,7 +403,8 @@ def monthly(library: Library, month: Month, now: datetime) -> Report:
         "so_far": so_far,
         "tasks": tasks,
         "posts": [_post_line(library, p) for p in posts],
-        "analytics": missing_sources(library, f"in {month}")[0 if not has_interactions(st) else 1 :],
+        "analytics": ([] if has_interactions(st) else [missing_sources(library, f"in {month}")[0]])
+        + analytics_lines(library, str(month), f"in {month}"),
         "budget": budget,
         "budget_warnings": st.warnings.get("budget", []),
         "risks_reviewed": reviewed,
@@ -405,8 +482,8 @@ def quarterly(library: Library, quarter: Quarter, now: datetime) -> Report:
     criteria.append(
         {
             "name": "Growth (followers, active followers)",
-            "evidence": [missing_sources(library, f"in {quarter}")[1]],
-            "verdict": "– no data",
+            "evidence": analytics_lines(library, f"{quarter.year}-Q{quarter.number}", f"in {quarter}"),
+            "verdict": _growth_verdict(library, f"{quarter.year}-Q{quarter.number}", len(this["months"])),
             "change": "no earlier figure",
         }
     )
@@ -513,7 +590,8 @@ def partner(library: Library, partner_id: str, quarter: Quarter, now: datetime) 
         "so_far": day <= quarter.last,
         "activities": list(found.activities),
         "posts": [dict(_post_line(library, p), url=library.config.post_url(p.slug)) for p in posts],
-        "numbers": missing_sources(library, f"in {quarter}")[1].replace(
+        "numbers": _partner_numbers(library, f"{quarter.year}-Q{quarter.number}", {p.slug for p in posts})
+        or missing_sources(library, f"in {quarter}", f"{quarter.year}-Q{quarter.number}")[1].replace(
             "followers, reach, engagement and satisfaction surveys have", "reach and engagement have"
         ),
     }
