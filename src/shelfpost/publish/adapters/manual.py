@@ -116,7 +116,9 @@ class ManualAdapter:
             except PlatformError as exc:
                 if "404" not in exc.message:
                     raise
-        for issue in self._call("list issues", self.repo.issues, state="all", labels=LABEL):
+        # github3.py pages lazily: read every page inside the error handling.
+        issues = self._call("list issues", lambda: list(self.repo.issues(state="all", labels=LABEL)))
+        for issue in issues:
             if marker(item.key) in (issue.body or ""):
                 return self._sent(issue)
         return None
