@@ -5,7 +5,7 @@ command opens the library, calls one function and formats the result; errors
 meet one boundary (:mod:`shelfpost.cli.app`). One module per command group.
 """
 
-from shelfpost.cli import digest, github, inbox, init, library, plan, publish, site  # noqa: F401  (they register their commands)
+from shelfpost.cli import digest, doctor, github, inbox, init, library, plan, publish, site  # noqa: F401  (they register their commands)
 from shelfpost.cli.app import main
 
 __all__ = ["main"]
