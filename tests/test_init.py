@@ -214,3 +214,25 @@ def test_the_repositorys_own_workflows_and_the_templates_agree_but_for_the_insta
             "python -m pip install --disable-pip-version-check -q -r requirements.txt  # the pinned shelfpost"
         )
         assert ours.replace("python -m pip install --disable-pip-version-check -q .", pinned) == theirs, name
+
+
+#: The sample library's files that are the template's (only the sample's own words differ).
+SHARED = {
+    "mkdocs.yml": "mkdocs.yml",
+    "plan/targets.yml": "plan/targets.yml",
+    ".github/PULL_REQUEST_TEMPLATE.md": "dot-github/PULL_REQUEST_TEMPLATE.md",
+    ".github/ISSUE_TEMPLATE/post-idea.yml": "dot-github/ISSUE_TEMPLATE/post-idea.yml",
+    ".github/dependabot.yml": "dot-github/dependabot.yml",
+    "content/pages/handbook.md": "content/pages/handbook.md",
+    "content/pages/reply-guidelines.md": "content/pages/reply-guidelines.md",
+}
+SAMPLE_WORDS = {"（台北時間）": "", "署名「晴川市立圖書館」即可": "署名圖書館的名稱即可"}
+
+
+@pytest.mark.parametrize("sample", sorted(SHARED))
+def test_the_sample_library_shares_the_templates_files(sample: str) -> None:
+    text = (REPO / sample).read_text(encoding="utf-8")
+    for ours, theirs in SAMPLE_WORDS.items():
+        text = text.replace(ours, theirs)
+    template = REPO / "src/shelfpost/templates/init" / SHARED[sample]
+    assert text == template.read_text(encoding="utf-8"), f"{sample} and {template} drifted apart"
