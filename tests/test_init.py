@@ -129,7 +129,7 @@ def test_the_workflows_install_the_pinned_tool_and_lint_clean(new_library: Path)
         text = path.read_text(encoding="utf-8")
         assert "pip install" in text and "-q ." not in text
         assert all("-r requirements.txt" in line for line in text.splitlines() if "pip install" in line)
-    assert read_pin(new_library) == (4, __version__)
+    assert read_pin(new_library) == (5, __version__)
     lint = subprocess.run(
         [tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck"), "-pyflakes=", *map(str, workflows)],
         capture_output=True, text=True, cwd=new_library, timeout=120,
@@ -236,3 +236,15 @@ def test_the_sample_library_shares_the_templates_files(sample: str) -> None:
         text = text.replace(ours, theirs)
     template = REPO / "src/shelfpost/templates/init" / SHARED[sample]
     assert text == template.read_text(encoding="utf-8"), f"{sample} and {template} drifted apart"
+
+
+def test_a_taken_folder_is_refused_before_any_question(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from shelfpost.cli import main
+
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken/README.md").write_text("mine\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "taken")], input="")
+    assert result.exit_code == 2, result.output
+    assert "Library name" not in result.output and "is not empty" in result.output

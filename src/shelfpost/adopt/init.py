@@ -197,8 +197,8 @@ def render_library(answers: Answers, today: date) -> dict[str, str]:
     return files
 
 
-def write_library(root: Path, files: dict[str, str]) -> None:
-    """Write into ``root``, which must be missing or empty: nothing is touched otherwise."""
+def ensure_empty(root: Path) -> None:
+    """Refuse a folder that exists and is not empty (before asking anything)."""
     if root.exists():
         if not root.is_dir():
             raise ShelfpostError(
@@ -209,6 +209,11 @@ def write_library(root: Path, files: dict[str, str]) -> None:
                 summary=f"init: {root} is not empty; nothing was written. Give a new or empty folder",
                 exit_code=2,
             )
+
+
+def write_library(root: Path, files: dict[str, str]) -> None:
+    """Write into ``root``, which must be missing or empty: nothing is touched otherwise."""
+    ensure_empty(root)
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shelfpost.adopt.init import Answers, render_library, validate, write_library
+from shelfpost.adopt.init import Answers, ensure_empty, render_library, validate, write_library
 from shelfpost.cli.app import main
 from shelfpost.cli.options import clock
 
@@ -48,6 +48,7 @@ def init(
     pull-request template, the issue forms and CODEOWNERS. `check` and `build` pass on
     it at once. What is not given is asked (or, with --yes, defaulted).
     """
+    ensure_empty(folder)  # before any question: a taken folder is refused at once
     interactive = not yes
     answers = validate(
         Answers(
