@@ -56,6 +56,7 @@ test: node-tools
 # Regenerates docs/screenshots/*.png (home, a post, search results) from the sample site.
 screenshots: $(VENV)/.test browser
 	SHELFPOST_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/python -m pytest -q tests/test_a11y.py -k screenshots
+	SHELFPOST_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/python -m pytest -q tests/test_digest.py -k chromium
 
 # The reference Bluesky PDS (Node 22 + @atproto/dev-env) for the syndication tests.
 pds:

@@ -97,8 +97,10 @@ def sample_copy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def copy_sample(dest: Path) -> None:
     """The repository's sample library (content, plan, config, templates) copied to ``dest``."""
     dest.mkdir(parents=True)
-    for name in ("content", "calendar", "partners", "plan", "shelfpost.yml", "mkdocs.yml"):
+    for name in ("content", "calendar", "partners", "plan", "data", "shelfpost.yml", "mkdocs.yml"):
         src = REPO / name
+        if not src.exists():
+            continue
         if src.is_dir():
             shutil.copytree(src, dest / name)
         else:

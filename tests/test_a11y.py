@@ -43,6 +43,7 @@ PAGES = {
     "partners": "/partners/",
     "events section": "/events/",
     "about": "/about/",
+    "digest archive": "/newsletter/",
     "404": "/no-such-page/",
 }
 POST_WITH_IMAGE = "posts/autumn-poetry-picks"

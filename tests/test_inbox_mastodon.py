@@ -139,3 +139,101 @@ def test_later_answers_are_found_on_the_next_sync(
     assert done.returncode == 0, done.stderr
     assert "0 new, 1 newly answered" in done.stdout
     assert len([r for r in rows(lib.root) if r["state"] == "open"]) == 1
+
+
+def test_401_mid_sync_writes_nothing(lib: Lib, seeded: tuple[MockServer, FaultProxy, str, Expected]) -> None:
+    _, proxy, token, _ = seeded
+    setup(lib, proxy.url)
+    proxy.rules.append(Rule("GET", r"/api/v1/accounts/\d+/statuses", status=401, times=1))
+    done = run_cli("inbox", "sync", "--now", now(), cwd=lib.root, env=env(token))
+    assert done.returncode == 1
+    assert "login refused (401)" in done.stderr
+    assert rows(lib.root) == []
+    assert "last_error: login refused (401)" in (lib.root / "data/interactions/sync.yml").read_text()
+
+
+def test_two_syncs_racing_lose_nothing(
+    lib: Lib, seeded: tuple[MockServer, FaultProxy, str, Expected]
+) -> None:
+    import subprocess
+    import sys
+
+    server, _, token, expected = seeded
+    setup(lib, server.base_url)
+    stamp = now()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "shelfpost", "inbox", "sync", "--now", stamp],
+            cwd=lib.root,
+            env=env(token),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    got = rows(lib.root)
+    assert len(got) == len({r["item"] for r in got}) == len(expected.items)
+    assert sum(1 for r in got if r["state"] == "answered") == 5
+
+
+def test_an_unknown_notification_type_is_skipped() -> None:
+    """A server that answers with a type it was not asked for (a newer Mastodon)."""
+    from shelfpost.inbox.mastodon import MastodonReader
+
+    class Server:
+        def account_verify_credentials(self) -> dict[str, str]:
+            return {"id": "1"}
+
+        def grouped_notifications(self, **params: object) -> dict[str, object]:
+            if params.get("max_id"):
+                return {"notification_groups": [], "statuses": []}
+            return {
+                "notification_groups": [
+                    {
+                        "type": "severed_relationships",
+                        "status_id": None,
+                        "page_min_id": "5",
+                        "latest_page_notification_at": "2026-11-20T01:00:00Z",
+                    },
+                    {
+                        "type": "mention",
+                        "status_id": "9",
+                        "page_min_id": "4",
+                        "latest_page_notification_at": "2026-11-20T00:00:00Z",
+                    },
+                ],
+                "statuses": [{"id": "9", "visibility": "public", "in_reply_to_account_id": None}],
+            }
+
+        def account_statuses(self, *args: object, **params: object) -> list[object]:
+            return []
+
+    reader = MastodonReader("https://m.example", "t", client=Server())
+    batch = reader.read(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    assert [(s.item_id, s.kind) for s in batch.items] == [("9", "mention")]
+    assert batch.skipped == 1
+
+
+def test_online_shows_open_items_links_and_writes_none(
+    lib: Lib, seeded: tuple[MockServer, FaultProxy, str, Expected]
+) -> None:
+    server, _, token, expected = seeded
+    setup(lib, server.base_url)
+    assert run_cli("inbox", "sync", "--now", now(), cwd=lib.root, env=env(token)).returncode == 0
+    files_before = {p: p.read_bytes() for p in lib.root.rglob("*") if p.is_file()}
+    done = run_cli(
+        "inbox", "--open", "--online", "--format", "json", "--now", now(), cwd=lib.root, env=env(token)
+    )
+    assert done.returncode == 0, done.stderr
+    items = json.loads(done.stdout)["open_items"]
+    unanswered = {sid for sid, (_, _, a) in expected.items.items() if a is None}
+    assert len(items) == len(unanswered) == 2
+    links = [i["link"] for i in items]
+    assert all(link and link.rstrip("/").rsplit("/", 1)[-1] in unanswered for link in links), links
+    screen = run_cli("inbox", "--open", "--online", "--now", now(), cwd=lib.root, env=env(token))
+    assert all(link in screen.stdout for link in links)
+    # Shown, never written: not one file changed or appeared.
+    assert {p: p.read_bytes() for p in lib.root.rglob("*") if p.is_file()} == files_before

@@ -136,12 +136,37 @@ def test_publish_runs_one_at_a_time_and_keeps_secrets_in_one_step() -> None:
         if "secrets." in str(step)
     ]
     assert with_secrets == [
-        ("publish", "Publish what is due to the channels (exits 1 while anything is pending)")
+        ("publish", "Publish what is due to the channels (exits 1 while anything is pending)"),
+        (
+            "publish",
+            "Send the mailing-list digest when its period has come (after the deploy, so its links work)",
+        ),
     ]
     runs = [s.get("run", "") for s in jobs["publish"]["steps"]]
     assert any('shelfpost publish --now "$NOW"' in r for r in runs)
+    # The digest after the deploy (the job needs it) and after publish; the SMTP secrets only there.
+    digest = next(i for i, r in enumerate(runs) if 'shelfpost digest --now "$NOW"' in r)
+    assert digest > next(i for i, r in enumerate(runs) if "shelfpost publish" in r)
+    assert "SHELFPOST_SMTP_PASSWORD" not in str(jobs["publish"]["steps"][digest - 1])
     assert any("shelfpost audit record" in r for r in runs)
     push = runs[-1]
     assert "[skip ci]" in push and "for attempt in 1 2 3 4 5" in push and "git rebase" in push
     build_runs = " ".join(s.get("run", "") for s in jobs["build"]["steps"])
     assert 'shelfpost build --now "$NOW"' in build_runs
+
+
+def test_inbox_syncs_hourly_commits_only_its_data_and_keeps_secrets_in_one_step() -> None:
+    path = REPO / ".github/workflows/inbox.yml"
+    flow = load(path)
+    assert flow["on"]["schedule"][0]["cron"].endswith("* * * *")  # hourly
+    assert flow["permissions"] == {"contents": "read"}
+    assert (
+        flow["concurrency"]["group"] == "inbox" and str(flow["concurrency"]["cancel-in-progress"]) == "false"
+    )
+    job = flow["jobs"]["sync"]
+    assert job["permissions"] == {"contents": "write"}
+    steps_with_secrets = [s for s in job["steps"] if "secrets." in str(s)]
+    assert [s["run"] for s in steps_with_secrets] == ["shelfpost inbox sync"]
+    assert "SHELFPOST_INBOX_KEY" in steps_with_secrets[0]["env"]
+    commit = job["steps"][-1]["run"]
+    assert "git add data/interactions/" in commit and "git add data/\n" not in commit

@@ -68,6 +68,11 @@ def digest(
     library = open_library(root)
     now = parse_now(now_text, library)
     env = environment()
+    broken = [p for p in library.problems if p.path == "plan/channels.yml" and p.is_error]
+    if broken:  # a channel with errors is left out of the snapshot: say so instead of "no channel"
+        from shelfpost.errors import ShelfpostError
+
+        raise ShelfpostError(broken, "plan/channels.yml has errors; nothing was sent")
 
     def sender(channel: Channel) -> SmtpSender:
         assert channel.email is not None

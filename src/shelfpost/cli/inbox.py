@@ -22,6 +22,7 @@ from shelfpost.cli.options import (
     state_dir,
 )
 from shelfpost.errors import ShelfpostError
+from shelfpost.library.model import Library
 
 MIN_KEY = 16  # characters: the key must not be guessable
 
@@ -29,11 +30,23 @@ MIN_KEY = 16  # characters: the key must not be guessable
 @main.group(invoke_without_command=True)
 @month_option
 @click.option("--open", "only_open", is_flag=True, help="List only the items still open, oldest first.")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also show each open item's link, read live from the platform (needs the key and the "
+    "channels' credentials); shown only, never written.",
+)
 @format_option(["text", "json"], "text for people, json for machines (the same data).")
 @root_option
 @click.pass_context
 def inbox(
-    ctx: click.Context, month_text: str | None, now_text: str | None, only_open: bool, fmt: str, root: Path
+    ctx: click.Context,
+    month_text: str | None,
+    now_text: str | None,
+    only_open: bool,
+    online: bool,
+    fmt: str,
+    root: Path,
 ) -> None:
     """The month's comments, mentions, quotes and private messages: per channel and in
     total, received, answered, excluded, the reply rate, the median and 90th-percentile
@@ -48,13 +61,57 @@ def inbox(
     library, now, month = open_month(root, now_text, month_text)
     with stage("counting the inbox"):
         result = inbox_month(library, month, now)
+    links: dict[str, str] = {}
+    if online:
+        with stage("reading the open items' links"):
+            links = _links(library, str(month))
     if fmt == "json":
         data = result.to_json()
+        if online:
+            for item in data["open_items"]:
+                item["link"] = links.get(item["item"])
         if only_open:
             data = {"month": data["month"], "open_items": data["open_items"]}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        console().print(inbox_screen(result, only_open))
+        console().print(inbox_screen(result, only_open, links))
+
+
+def _key(library: Library) -> bytes:
+    assert library.config is not None
+    key_name = library.config.inbox_key_env
+    key = environment().get(key_name, "")
+    if len(key) < MIN_KEY:
+        what = "is not set" if not key else f"is shorter than {MIN_KEY} characters"
+        raise ShelfpostError(
+            [],
+            f"the inbox key {key_name} {what}: set it to a long random secret kept outside the "
+            "repository (in GitHub: Settings > Secrets and variables > Actions); nothing was written",
+        )
+    return key.encode()
+
+
+def _links(library: Library, month: str) -> dict[str, str]:
+    """short key -> link of each open item, read live; never written anywhere."""
+    from shelfpost.inbox import store
+    from shelfpost.inbox.readers import SYNCED_KINDS, reader_for
+    from shelfpost.inbox.sync import SyncError, live_links
+
+    key = _key(library)
+    env = environment()
+    items = [i for i in store.read_month(library.root, month).values() if i.state == "open"]
+    out: dict[str, str] = {}
+    for channel in sorted(library.plan.channels.values(), key=lambda c: c.id):
+        wanted = {i.key: i.received for i in items if i.channel == channel.id}
+        if channel.kind not in SYNCED_KINDS or not wanted:
+            continue
+        try:
+            found = live_links(channel.id, reader_for(channel, env, state_dir(env)), key, wanted)
+        except SyncError as exc:
+            click.secho(f"{channel.id}: no links: {exc.category}: {exc.hint}", fg="yellow", err=True)
+            continue
+        out.update({k[: store.SHORT]: url for k, url in found.items()})
+    return out
 
 
 @inbox.command("sync")
@@ -83,15 +140,7 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
     assert library.config is not None
     now = parse_now(now_text, library)
     env = environment()
-    key_name = library.config.inbox_key_env
-    key = env.get(key_name, "")
-    if len(key) < MIN_KEY:
-        what = "is not set" if not key else f"is shorter than {MIN_KEY} characters"
-        raise ShelfpostError(
-            [],
-            f"the inbox key {key_name} {what}: set it to a long random secret kept outside the "
-            "repository (in GitHub: Settings > Secrets and variables > Actions); nothing was written",
-        )
+    key = _key(library)
     channels = [c for c in library.plan.channels.values() if c.kind in SYNCED_KINDS]
     if only:
         if only not in library.plan.channels:
@@ -108,7 +157,7 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
         with stage(f"syncing the inbox of {channel.id}"):
             try:
                 reader = reader_for(channel, env, state_dir(env))
-                result = sync_channel(root, channel.id, reader, key.encode(), now, library.config.timezone)
+                result = sync_channel(root, channel.id, reader, key, now, library.config.timezone)
             except SyncError as exc:
                 result = Result(channel.id, error=exc.category, hint=exc.hint)
         if result.error:

@@ -34,9 +34,15 @@ def status(month_text: str | None, now_text: str | None, fmt: str, root: Path) -
     from shelfpost.reports.status import status as compute
 
     library, now, month = open_month(root, now_text, month_text)
+    from shelfpost.errors import ShelfpostError
+    from shelfpost.inbox.report import inbox_month, sync_warnings
     from shelfpost.library.runs import last_publish_warning
 
-    result = compute(library, month, now, last_publish_warning(root, now))
+    try:
+        inbox, inbox_notes = inbox_month(library, month, now), tuple(sync_warnings(library, now))
+    except ShelfpostError as exc:  # a damaged inbox file is one warning, not the end of status
+        inbox, inbox_notes = None, (exc.summary,)
+    result = compute(library, month, now, last_publish_warning(root, now), inbox, inbox_notes)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:

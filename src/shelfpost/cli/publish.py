@@ -149,10 +149,21 @@ def due(now_text: str | None, record: bool, fmt: str, root: Path) -> None:
     from shelfpost.publish import due as due_mod
 
     if record:
+        from shelfpost.digest.plan import next_due as next_digest
+        from shelfpost.library.digests import BadRecord, load_digests
+
         library = open_library(root)
         now = parse_now(now_text, library)
+        try:  # the digest's next period makes a run due even when no post does
+            digest_due = next_digest(library, now, load_digests(root))
+        except BadRecord:
+            digest_due = now  # `shelfpost digest` reports the record; run and say so
         data = due_mod.manifest_for(
-            library, now, due_mod.fingerprint(root, environment()), environment().get("GITHUB_RUN_ID")
+            library,
+            now,
+            due_mod.fingerprint(root, environment()),
+            environment().get("GITHUB_RUN_ID"),
+            also_due=digest_due,
         )
         path = due_mod.write_manifest(root, data)
         if fmt == "json":

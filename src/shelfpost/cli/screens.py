@@ -41,6 +41,8 @@ def status_screen(status: Status) -> RenderableType:
     for row in status.targets:
         goal = f"{row.target:.0%}" if row.key in ("reply_rate", "satisfaction") else f"{row.target:g}"
         actual = "no data" if row.actual is None else f"{row.actual:g}"
+        if row.key == "reply_rate" and row.actual is not None:
+            actual = f"{row.actual:.1%}"
         table.add_row(Text(MARKS[row.mark], style=MARK_STYLE[row.mark]), row.label, actual, goal, row.note)
     parts: list[RenderableType] = [table]
     for key, title in WARNING_TITLES.items():
@@ -77,7 +79,9 @@ def _hours(seconds: int | None) -> str:
     return "–" if seconds is None else f"{seconds / 3600:.1f} h"
 
 
-def inbox_screen(month: InboxMonth, only_open: bool = False) -> RenderableType:
+def inbox_screen(
+    month: InboxMonth, only_open: bool = False, links: dict[str, str] | None = None
+) -> RenderableType:
     """``shelfpost inbox``: the counts per channel and in total, then the open items."""
     parts: list[RenderableType] = []
     if not only_open:
@@ -105,9 +109,10 @@ def inbox_screen(month: InboxMonth, only_open: bool = False) -> RenderableType:
     for item in month.open_items:
         style = "bold red" if item.late else ""
         late = " past the target" if item.late else ""
+        link = f"  {links[item.item]}" if links and item.item in links else ""
         parts.append(
             Text(
-                f"  • {item.item}  {item.channel} {item.kind}, {item.age_s / 3600:.1f} h old{late}",
+                f"  • {item.item}  {item.channel} {item.kind}, {item.age_s / 3600:.1f} h old{late}{link}",
                 style=style,
             )
         )

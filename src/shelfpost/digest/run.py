@@ -114,7 +114,39 @@ class DigestRun:
 
     # --- the scheduled run --------------------------------------------------------
     def run(self) -> list[Outcome]:
-        return [self.run_channel(channel) for channel in email_channels(self.library)]
+        out: list[Outcome] = []
+        for channel in email_channels(self.library):
+            outcome = self.run_channel(channel)
+            out.append(outcome)
+            out += self.waiting(channel, outcome.digest)
+        return out
+
+    def waiting(self, channel: Channel, current: str) -> list[Outcome]:
+        """Older digests of ``channel`` that still wait for a person (a later period went on)."""
+        out = []
+        for r in self.records:
+            if (
+                r.channel != channel.id
+                or r.id == current
+                or r.state not in ("sending", "unknown", "rejected")
+            ):
+                continue
+            action = "rejected" if r.state == "rejected" else "unknown"
+            fix = (
+                f"fix the cause, then `shelfpost digest --resend {r.id}`"
+                if action == "rejected"
+                else how_to_settle(r.id)
+            )
+            out.append(
+                Outcome(
+                    r.id,
+                    channel.id,
+                    action,
+                    f"still {r.state} ({r.error or 'interrupted while sending'}): {fix}",
+                    r.subject,
+                )
+            )
+        return out
 
     def run_channel(self, channel: Channel) -> Outcome:
         plan = plan_digest(self.library, channel, self.now, self.records)

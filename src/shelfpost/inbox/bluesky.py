@@ -110,7 +110,9 @@ class BlueskyReader:
                     continue
                 old = found.get(note.uri)
                 if old is None or PRIORITY.index(kind) < PRIORITY.index(old.kind):
-                    found[note.uri] = Seen(note.uri, kind, min(when, old.received) if old else when)
+                    did, _, rkey = note.uri.removeprefix("at://").partition("/app.bsky.feed.post/")
+                    url = f"https://bsky.app/profile/{did}/post/{rkey}" if rkey else None
+                    found[note.uri] = Seen(note.uri, kind, min(when, old.received) if old else when, url)
             cursor = page.cursor
             if reached or not cursor or not page.notifications:
                 break

@@ -103,7 +103,10 @@ class MastodonReader:
                 if group["type"] not in TYPES or status is None:
                     batch.skipped += 1  # a type we do not count, or a status deleted since
                     continue
-                batch.items.append(Seen(str(status["id"]), self._kind(group["type"], status, my_id), when))
+                kind = self._kind(group["type"], status, my_id)
+                batch.items.append(
+                    Seen(str(status["id"]), kind, when, status.get("url") or status.get("uri"))
+                )
             oldest = min(int(g["page_min_id"]) for g in groups)
             if reached or len(groups) < PAGE:
                 return

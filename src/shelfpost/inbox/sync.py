@@ -32,6 +32,7 @@ class Seen:
     item_id: str
     kind: str  # reply, mention, quote, direct
     received: datetime
+    url: str | None = None  # for `inbox --online` only: shown, never written
 
 
 @dataclass(frozen=True)
@@ -159,3 +160,18 @@ def sync_channel(root: Path, channel: str, reader: Reader, key: bytes, now: date
         current[channel] = ChannelSync(checkpoint, now, now, None)
         store.write_sync(root, current)
     return Result(channel, new, answered, batch.skipped)
+
+
+def live_links(channel: str, reader: Reader, key: bytes, wanted: dict[str, datetime]) -> dict[str, str]:
+    """``shelfpost inbox --online``: the link of each open item (key -> URL), read
+    live from the platform and matched by key. Shown on the screen, never written."""
+    if not wanted:
+        return {}
+    since = min(wanted.values())
+    batch = reader.read(since, max(wanted.values()) + timedelta(days=3650))  # no answers needed
+    out = {}
+    for seen in batch.items:
+        k = store.item_key(key, reader.platform, seen.item_id)
+        if k in wanted and seen.url:
+            out[k] = seen.url
+    return out

@@ -371,11 +371,11 @@ def _channel_ids(ids: tuple[str, ...], path: str, pos: Pos, library: Library, ad
                 "channel-unknown",
             )
         elif not channel.social:
+            what = "the mailing-list digest" if channel.kind == "email" else f"the {channel.kind} itself"
             add(
                 path,
                 pos,
-                f"channels: {cid!r} is the {channel.kind} itself, where every post goes: "
-                "list only social channels",
+                f"channels: {cid!r} is {what}, where every post goes: list only social channels",
                 "channel-kind",
             )
 

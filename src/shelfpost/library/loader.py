@@ -627,6 +627,7 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
     plan = planfiles.load_plan(root, ctx, reporters)
     counts = planfiles.load_interaction_counts(root, ctx, reporters, plan.channels)
     templates = load_channel_templates(root, reporters)
+    parse_templates(root, DIGEST_TEMPLATES, "*.j2", reporters)  # used by `shelfpost digest`, checked here
 
     # Phase 2: what files say about each other.
     library = Library(
@@ -657,16 +658,29 @@ CHANNEL_TEMPLATES = "templates/channels"
 
 def load_channel_templates(root: Path, reporters: dict[str, Reporter]) -> dict[str, str]:
     """The library's own channel templates (``<channel id or kind>.txt.j2``), syntax-checked."""
+    found = parse_templates(root, CHANNEL_TEMPLATES, "*.txt.j2", reporters)
+    return {name.removesuffix(".txt.j2"): text for name, text in found.items()}
+
+
+DIGEST_TEMPLATES = "templates/digest"
+
+
+def parse_templates(
+    root: Path, folder_name: str, pattern: str, reporters: dict[str, Reporter]
+) -> dict[str, str]:
+    """The jinja2 templates of ``folder_name`` matching ``pattern`` (file name -> text); a syntax
+    error is reported with its line and the template left out. ``check`` runs it on
+    ``templates/digest/`` too, so a broken digest template shows in the pull request."""
     from jinja2 import TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
 
     found: dict[str, str] = {}
-    folder = root / CHANNEL_TEMPLATES
+    folder = root / folder_name
     if not folder.is_dir():
         return found
     env = SandboxedEnvironment()
-    for path in sorted(folder.glob("*.txt.j2")):
-        rel = f"{CHANNEL_TEMPLATES}/{path.name}"
+    for path in sorted(folder.glob(pattern)):
+        rel = f"{folder_name}/{path.name}"
         rep = reporters.setdefault(rel, Reporter(rel))
         text = read_text(path, rel, rep)
         if text is None:
@@ -676,7 +690,7 @@ def load_channel_templates(root: Path, reporters: dict[str, Reporter]) -> dict[s
         except TemplateSyntaxError as exc:
             rep.error(Pos(exc.lineno or 1, 1), f"template syntax: {exc.message}", "template")
             continue
-        found[path.name.removesuffix(".txt.j2")] = text
+        found[path.name] = text
     return found
 
 

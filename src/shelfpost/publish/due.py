@@ -299,8 +299,11 @@ def outstanding_items(
     return out
 
 
-def manifest_for(library: Library, now: datetime, fp: str, run: str | None = None) -> dict[str, Any]:
-    next_due = next_change(library, now)
+def manifest_for(
+    library: Library, now: datetime, fp: str, run: str | None = None, also_due: datetime | None = None
+) -> dict[str, Any]:
+    """``also_due``: another stage's next moment (the digest's next period, from the CLI)."""
+    next_due = min((m for m in (next_change(library, now), also_due) if m is not None), default=None)
     data: dict[str, Any] = {
         "format": FORMAT,
         "shelfpost": __version__,

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shelfpost.inbox.report import InboxMonth
 from shelfpost.library.dates import Month, local_day, slot_state, today
 from shelfpost.library.model import Library
 
@@ -106,6 +107,7 @@ WARNING_TITLES = {
     "channels_not_ready": "Channels not ready",
     "strategy": "Strategy changes",
     "publish_runs": "Scheduled publishing",
+    "inbox": "Interactions past the response target, and the inbox sync",
 }
 
 
@@ -119,11 +121,20 @@ def _count_mark(actual: int, target: float, upcoming: int, month: Month, day: da
     return "behind", "the month is over"
 
 
-def status(library: Library, month: Month, now: datetime, publish_runs: str | None = None) -> Status:
+def status(
+    library: Library,
+    month: Month,
+    now: datetime,
+    publish_runs: str | None = None,
+    inbox: InboxMonth | None = None,
+    inbox_warnings: tuple[str, ...] = (),
+) -> Status:
     """Every target against this month's actuals, and every warning the plan asks for.
 
     ``publish_runs`` is the caller's warning about a late publish run (read from
-    ``data/runs/`` by :mod:`shelfpost.library.runs`), shown with the others.
+    ``data/runs/`` by :mod:`shelfpost.library.runs`), shown with the others;
+    ``inbox`` the month's interactions (:func:`shelfpost.inbox.report.inbox_month`)
+    and ``inbox_warnings`` a late or failed inbox sync.
     """
     plan = library.plan
     t = plan.targets
@@ -143,16 +154,7 @@ def status(library: Library, month: Month, now: datetime, publish_runs: str | No
     rows.append(TargetRow("posts", "Posts published", len(live), t.posts_per_month, mark, note))
     mark, note = _count_mark(len(originals), t.originals_per_month, len(originals_up), month, day)
     rows.append(TargetRow("originals", "Original posts", len(originals), t.originals_per_month, mark, note))
-    rows.append(
-        TargetRow(
-            "reply_rate",
-            "Reply rate",
-            None,
-            t.reply_rate,
-            "no-data",
-            "no interaction records yet (the interactions issue adds them)",
-        )
-    )
+    rows.extend(_inbox_rows(inbox, t.reply_rate, t.response_hours))
     rows.append(
         TargetRow(
             "satisfaction",
@@ -256,4 +258,66 @@ def status(library: Library, month: Month, now: datetime, publish_runs: str | No
         warnings["strategy"].append(f"no strategy change logged for {month} yet (plan/strategy.yml)")
     if publish_runs:
         warnings["publish_runs"].append(publish_runs)
+    if inbox is not None:
+        late = inbox.late_items
+        for item in late[:10]:
+            warnings["inbox"].append(
+                f"{item.item} ({item.channel} {item.kind}): open for {item.age_s / 3600:.0f} h, "
+                f"target {t.response_hours:g} h (`shelfpost inbox --open`)"
+            )
+        if len(late) > 10:
+            warnings["inbox"].append(f"and {len(late) - 10} more past the target")
+    warnings["inbox"].extend(inbox_warnings)
     return Status(str(month), str(day), rows, warnings)
+
+
+def _inbox_rows(inbox: InboxMonth | None, rate_target: float, hours_target: float) -> list[TargetRow]:
+    """The reply rate and the median time to the first answer, from the inbox."""
+    total = inbox.total if inbox is not None else None
+    if total is None or total.reply_rate is None:
+        return [
+            TargetRow(
+                "reply_rate",
+                "Reply rate",
+                None,
+                rate_target,
+                "no-data",
+                "no interactions recorded this month",
+            ),
+            TargetRow(
+                "response_hours",
+                "Median first answer (hours)",
+                None,
+                hours_target,
+                "no-data",
+                "no answers yet",
+            ),
+        ]
+    counted = total.received - total.excluded
+    note = f"{total.answered} of {counted} answered ({total.excluded} excluded), {total.open} open"
+    rate = TargetRow(
+        "reply_rate",
+        "Reply rate",
+        total.reply_rate,
+        rate_target,
+        "met" if total.reply_rate >= rate_target else "behind",
+        note,
+    )
+    if total.median_response_s is None:
+        return [
+            rate,
+            TargetRow("response_hours", "Median first answer (hours)", None, hours_target, "no-data"),
+        ]
+    median = round(total.median_response_s / 3600, 1)
+    p90 = "" if total.p90_response_s is None else f"90% within {total.p90_response_s / 3600:.1f} h"
+    return [
+        rate,
+        TargetRow(
+            "response_hours",
+            "Median first answer (hours)",
+            median,
+            hours_target,
+            "met" if median <= hours_target else "behind",
+            p90,
+        ),
+    ]

@@ -178,6 +178,9 @@ def navigation(library: Library) -> list[Any]:
     nav += [{s["archive"]: "archive/index.md"}, {s["tags"]: "tags/index.md"}]
     if any(p.status == "active" and p.public for p in library.partners.values()):
         nav.append({s["partners"]: PARTNERS_PAGE})
+    nav += [
+        {c.name: f"{c.id}/index.md"} for c in library.plan.channels.values() if c.kind == "email" and c.email
+    ]
     pages = sorted((p for p in library.pages if p.nav), key=lambda p: (p.order, p.slug))
     nav += [{p.title: f"{p.slug}.md"} for p in pages]
     return nav

@@ -314,6 +314,7 @@ class SiteRenderer:
             sections.append({"label": ptype.label, "url": relative("index.md", first)})
 
         self.render_partners()
+        newsletters = self.render_digests()
 
         # Tags: one paginated list per tag, and an index.
         tags: dict[str, list[Post]] = defaultdict(list)
@@ -377,6 +378,7 @@ class SiteRenderer:
             tags_url=relative("index.md", "tags/index.md"),
             feed_url=Markup("feed.xml"),
             atom_url=Markup("atom.xml"),
+            newsletters=newsletters,
         )
         return self.tree
 
@@ -406,6 +408,59 @@ class SiteRenderer:
             self.page_card(PARTNERS_PAGE, self.s["partners"], self.s["partners_intro"]),
             partners=rows,
         )
+
+    def render_digests(self) -> list[dict[str, Any]]:
+        """One digest archive page per email channel (``/<channel id>/``): the list's sign-up
+        link and every digest that went out, with links to the posts it carried that are
+        still live (a withdrawn post loses its link; nothing is recalled). Returns what the
+        home page links to."""
+        from shelfpost.library.digests import DIGESTS_DIR, BadRecord, load_digest
+
+        channels = [c for c in self.library.plan.channels.values() if c.kind == "email" and c.email]
+        if not channels:
+            return []
+        records = []
+        folder = self.library.root / DIGESTS_DIR
+        for path in sorted(folder.glob("*.yml")) if folder.is_dir() else ():
+            try:
+                records.append(load_digest(path))
+            except BadRecord:
+                continue  # `shelfpost digest` names it; the archive shows the others
+        by_slug = {p.slug: p for p in self.posts}
+        links = []
+        for channel in channels:
+            assert channel.email is not None
+            here = f"{channel.id}/index.md"
+            sent = sorted(
+                (r for r in records if r.channel == channel.id and r.state == "sent"),
+                key=lambda r: r.period_end,
+                reverse=True,
+            )
+            rows = [
+                {
+                    "date": local(r.period_end, self.config.timezone, "%Y-%m-%d"),
+                    "subject": r.subject,
+                    "entries": self.entries([by_slug[s] for s in r.posts if s in by_slug], here),
+                }
+                for r in sent
+            ]
+            self.render(
+                "digests.md.j2",
+                here,
+                {"search": {"exclude": True}},
+                self.page_card(here, channel.name, self.s["digests_intro"]),
+                channel=channel,
+                subscribe_url=channel.email.subscribe_url or "",
+                rows=rows,
+            )
+            links.append(
+                {
+                    "name": channel.name,
+                    "subscribe_url": channel.email.subscribe_url or "",
+                    "archive_url": relative("index.md", here),
+                }
+            )
+        return links
 
     def post_card(self, post: Post, image_doc: str | None) -> Card:
         """The link preview of a post (``og:type`` article), with its own image if it has one."""

@@ -119,6 +119,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "nothing": "No posts yet.",
         "more": "More",
         "reading_time": "{n} min read",
+        "newsletter_subscribe": "Subscribe to the newsletter",
+        "newsletter_archive": "Past newsletters",
+        "digests_intro": "Every newsletter we sent: the new posts and coming events, by e-mail.",
+        "digests_none": "No newsletter has been sent yet.",
     },
     "zh": {
         "home": "首頁",
@@ -150,6 +154,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "nothing": "還沒有文章。",
         "more": "更多",
         "reading_time": "閱讀時間約 {n} 分鐘",
+        "newsletter_subscribe": "訂閱電子報",
+        "newsletter_archive": "過去的電子報",
+        "digests_intro": "我們寄出的每一期電子報：新文章與近期活動，寄到您的信箱。",
+        "digests_none": "還沒有寄出的電子報。",
     },
 }
 
