@@ -37,6 +37,13 @@ serve: $(VENV)/.runtime
 check: $(VENV)/.runtime
 	$(BIN)/shelfpost check
 
+# The template repository ("Use this template" on GitHub): the files `shelfpost init`
+# writes, with its defaults, from the same src/shelfpost/templates/init/ (issue 20).
+# OUT must be new or empty; push it as the template repository's main branch.
+.PHONY: template
+template: $(VENV)/.runtime
+	$(BIN)/shelfpost init "$(or $(OUT),build/template)" --yes
+
 browser:
 	CACHE_DIR="$(CACHE)" sh scripts/install-browser.sh
 

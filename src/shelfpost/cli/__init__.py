@@ -7,8 +7,10 @@ meet one boundary (:mod:`shelfpost.cli.app`). One module per command group.
 
 from shelfpost.cli import (  # noqa: F401  (they register their commands)
     digest,
+    doctor,
     github,
     inbox,
+    init,
     library,
     metrics,
     plan,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from shelfpost.adopt.pin import pin_problem
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     clock,
@@ -22,6 +23,7 @@ from shelfpost.errors import ShelfpostError
 from shelfpost.library.atomic import write_atomically
 from shelfpost.library.loader import default_jobs, load_library
 from shelfpost.library.problems import FORMATS, format_problems
+from shelfpost.version import __version__
 
 
 @main.command()
@@ -68,6 +70,9 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
         click.echo(format_problems(problems, fmt))
     if fmt != "json":
         click.echo(summary_line(problems, checked), err=True)
+        pin_warning = pin_problem(root, __version__)  # the library's requirements.txt (issue 20)
+        if pin_warning:
+            click.echo(pin_warning, err=True)
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
 
