@@ -22,6 +22,7 @@ def test_notifications_come_from_the_appview(appview: AppView) -> None:  # noqa:
     library = Client(base_url=appview.url + "/xrpc")
     library.login(appview.handle, appview.password)
     post = library.send_post("開館時間 opening hours")
+    appview.process()  # the AppView indexes repositories concurrently: the parent first, or the reply notifies no one
     me = reader.login("fixture-reader.test", "pw-fixture")
     ref = models.create_strong_ref(post)
     reader.send_post("請問週日有開嗎", reply_to=models.AppBskyFeedPost.ReplyRef(root=ref, parent=ref))
