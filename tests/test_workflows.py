@@ -35,6 +35,19 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
+def test_metrics_sync_daily_commits_only_its_data_and_keeps_secrets_in_one_step() -> None:
+    flow = load(REPO / ".github/workflows/metrics.yml")
+    minute, hour, *rest = flow["on"]["schedule"][0]["cron"].split()
+    assert rest == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()  # once a day
+    assert flow["permissions"] == {"contents": "read"}
+    job = flow["jobs"]["sync"]
+    assert job["permissions"] == {"contents": "write"}
+    steps_with_secrets = [s for s in job["steps"] if "secrets." in str(s)]
+    assert [s["run"] for s in steps_with_secrets] == ["shelfpost metrics sync"]
+    commit = job["steps"][-1]["run"]
+    assert "git add data/metrics/" in commit and "git add data/\n" not in commit
+
+
 def test_the_workflows_exist() -> None:
     assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pr.yml", "pr-comment.yml", "publish.yml"}
 
