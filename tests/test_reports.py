@@ -473,3 +473,37 @@ def test_the_monthly_reports_analytics_equal_metrics_json(sample: Path, month: s
 def sample_channel_name(root: Path, cid: str) -> str:
     channels = yaml.safe_load((root / "plan/channels.yml").read_text("utf-8"))["channels"]
     return str(channels[cid]["name"])
+
+
+@pytest.mark.browser
+def test_the_reports_html_has_no_axe_violations(written: Path) -> None:
+    """The HTML report as a reader opens it (it is mailed and printed): axe-core in Chromium."""
+    import shutil
+
+    from playwright.sync_api import Route, sync_playwright
+
+    from test_a11y import GLYPHS_NOT_BOXES, node_tools
+    from test_browser import ARGS, CHROMIUM
+
+    assert shutil.which(CHROMIUM), "Debian's chromium is missing: run `make browser`"
+    outside: list[str] = []
+
+    def route(r: Route) -> None:
+        if r.request.url.startswith("data:") or r.request.url == "about:blank":
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="zh-TW")
+        page.route("**/*", route)
+        page.set_content((written / "monthly-2026-11.html").read_text(encoding="utf-8"), wait_until="load")
+        assert page.evaluate(GLYPHS_NOT_BOXES) == [True, True], "Chinese renders as boxes: run `make browser`"
+        page.add_script_tag(path=str(node_tools() / "axe-core/axe.min.js"))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        browser.close()
+    assert found == [], found
+    assert outside == [], outside
