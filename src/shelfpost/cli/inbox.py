@@ -9,6 +9,7 @@ import click
 
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
+    channel_option,
     console,
     environment,
     format_option,
@@ -116,13 +117,7 @@ def _links(library: Library, month: str) -> dict[str, str]:
 
 @inbox.command("sync")
 @now_option("Record the sync as of this moment (default: the clock).")
-@click.option(
-    "--channel",
-    "only",
-    metavar="NAME",
-    default=None,
-    help="Only this channel (an id from plan/channels.yml).",
-)
+@channel_option
 @root_option
 def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
     """Read what came in since the last sync, and what the library answered, on every

@@ -12,6 +12,7 @@ import click
 
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
+    channel_option,
     environment,
     format_option,
     now_option,
@@ -105,13 +106,7 @@ def metrics(
 
 @metrics.command("sync")
 @now_option("Record the counters as of this moment (default: the clock).")
-@click.option(
-    "--channel",
-    "only",
-    metavar="NAME",
-    default=None,
-    help="Only this channel (an id from plan/channels.yml).",
-)
+@channel_option
 @root_option
 def metrics_sync(now_text: str | None, only: str | None, root: Path) -> None:
     """Read each Mastodon and Bluesky account's followers, following and posts (one

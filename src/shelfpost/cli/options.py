@@ -91,6 +91,16 @@ def now_option(help_text: str = "Judge as of this moment (default: the clock).")
     return click.option("--now", "now_text", metavar="ISO8601", default=None, help=help_text)
 
 
+#: ``--channel NAME``: only this channel (publish, inbox sync, metrics sync), passed as ``only``.
+channel_option = click.option(
+    "--channel",
+    "only",
+    metavar="NAME",
+    default=None,
+    help="Only this channel (an id from plan/channels.yml).",
+)
+
+
 def format_option(choices: Sequence[str], help_text: str) -> Callable[[F], F]:
     return click.option(
         "--format",

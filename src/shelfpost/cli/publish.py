@@ -11,6 +11,7 @@ import click
 
 from shelfpost.cli.app import main
 from shelfpost.cli.options import (
+    channel_option,
     environment,
     format_option,
     now_option,
@@ -27,13 +28,7 @@ from shelfpost.cli.options import (
 @click.option(
     "--dry-run", is_flag=True, help="Print exactly what would be sent, per channel; change nothing."
 )
-@click.option(
-    "--channel",
-    "only",
-    metavar="NAME",
-    default=None,
-    help="Only this channel (an id from plan/channels.yml).",
-)
+@channel_option
 @click.option("--allow-late", is_flag=True, help="Also send posts more than --max-lateness behind schedule.")
 @click.option(
     "--max-lateness", default=24.0, show_default=True, help="Hours after which a post waits for --allow-late."
