@@ -69,11 +69,18 @@ def test_the_markdown_words_every_chart_with_its_numbers(sample: Path) -> None:
     assert "to 2026-10-31:" in october and "2026-11-30" not in october
 
 
-def test_the_reply_rate_chart_equals_the_reports_reply_rate(sample: Path) -> None:
+def test_the_charts_numbers_equal_status_and_metrics_json(sample: Path) -> None:
     md = cli(sample, "report", "monthly", "--now", NOW).stdout
+    charts = section(md, "Charts")
     status = json.loads(cli(sample, "status", "--month", "2026-11", "--format", "json", "--now", NOW).stdout)
     rate = next(r["actual"] for r in status["targets"] if r["key"] == "reply_rate")
-    assert f"2026-11 {rate * 100:.1f}%;" in section(md, "Charts")
+    assert f"2026-11 {rate * 100:.1f}%;" in charts
+    metrics = json.loads(cli(sample, "metrics", "--month", "2026-11", "--format", "json").stdout)
+    for cid, name in (("mastodon", "Mastodon"), ("bluesky", "Bluesky")):
+        assert f"| {name} | 2026-09-01: " in charts
+        assert (
+            f"| 2026-11-30: {metrics['channels'][cid]['followers_end']} |" in charts.split(f"| {name} |")[1]
+        )
 
 
 def test_the_html_draws_each_chart_before_its_words(written: Path) -> None:
