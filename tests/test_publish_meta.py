@@ -273,3 +273,31 @@ def test_token_expiry_from_debug_token(graph: MetaGraph, lib: Lib) -> None:
     assert expires == datetime.fromtimestamp(NOW.timestamp() + 60 * 86400, UTC).replace(microsecond=0)
     assert facebook.token_expiry()[0] is None  # type: ignore[attr-defined]  # a Page token: no expiry
     assert data_access is not None
+
+
+def test_status_warns_weeks_before_a_token_expires(pub: Lib, graph: MetaGraph, tmp_path: Path) -> None:
+    from shelfpost.library.dates import Month
+    from shelfpost.library.runs import token_warnings
+    from shelfpost.reports.status import status
+
+    run(pub, tmp_path)  # asks debug_token for each channel and keeps the answers
+    kept = yaml.safe_load((pub.root / "data/runs/tokens.yml").read_text("utf-8"))
+    assert set(kept) == {"facebook", "instagram", "threads"}
+    assert kept["facebook"]["expires_at"] is None  # a Page token from a long-lived User token
+    assert token_warnings(pub.root, NOW) == []
+    # 45 days on, the Threads token (60 days) has 15 left: status says so, and what to do.
+    later = NOW + timedelta(days=45)
+    library = load_library(pub.root)
+    warnings = status(library, Month(2027, 1), later).warnings["publish_runs"]
+    assert warnings == [
+        "threads: its token expires on 2027-01-25 (in 15 days): refresh it "
+        "(GET /refresh_access_token?grant_type=th_refresh_token, once it is a day old) or make a new "
+        "long-lived Threads token, and store it in the variable plan/channels.yml names"
+    ]
+    # 75 days on, the Page token's data access (90 days) is near too, and Threads' has expired.
+    much_later = NOW + timedelta(days=75)
+    texts = token_warnings(pub.root, much_later)
+    assert (
+        len(texts) == 4 and "facebook: its token's data access expires on 2027-02-24 (in 15 days)" in texts[0]
+    )
+    assert any(t.startswith("threads: its token expired on 2027-01-25") for t in texts)

@@ -32,6 +32,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from shelfpost.library.channeltext import channel_text, image_embed, measure
 from shelfpost.library.model import Channel, Library, Post
 from shelfpost.library.records import ChannelRecord, PostRecord, load_record, save_record
+from shelfpost.library.runs import record_token
 from shelfpost.publish.channel import (
     ChannelAdapter,
     Failure,
@@ -195,6 +196,7 @@ class Run:
         if found is None:
             try:
                 found = Guarded(self.factory(channel))
+                self.check_token(channel, found.inner)
             except PlatformError as exc:
                 found = exc
             except Exception as exc:  # noqa: BLE001 - e.g. a transport error while logging in
@@ -203,6 +205,25 @@ class Run:
         if isinstance(found, PlatformError):
             raise found
         return found
+
+    def check_token(self, channel: Channel, adapter: ChannelAdapter) -> None:
+        """Meta channels: keep the token's expiry for ``status`` (``data/runs/tokens.yml``).
+
+        A token ``debug_token`` calls invalid fails the channel here (PERMANENT, with what to
+        do); any other trouble asking leaves the record as it was and the run goes on.
+        """
+        expiry = getattr(adapter, "token_expiry", None)
+        if expiry is None or self.dry_run:
+            return
+        try:
+            expires, data_access = expiry()
+        except PlatformError as exc:
+            if exc.failure is Failure.PERMANENT:
+                raise PlatformError(exc.failure, f"{channel.id}: {exc.message}") from None
+            return
+        except Exception:  # noqa: BLE001 - a look at the token never ends the run
+            return
+        record_token(self.root, channel.id, channel.kind, expires, data_access, self.now)
 
     def note(
         self,
