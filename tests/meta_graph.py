@@ -75,6 +75,18 @@ class Container:
 
 
 @dataclass
+class Comment:
+    """A comment (Facebook, Instagram) or a reply (Threads) by someone, or by the library."""
+
+    id: str
+    post: str  # the library's post or media it is under
+    parent: str | None  # the comment it answers, if any
+    author: str  # an account id
+    name: str  # what Meta returns beside the id; shelfpost must never keep it
+    created: float
+
+
+@dataclass
 class Token:
     kind: str  # PAGE | USER
     account: str
@@ -95,6 +107,7 @@ class State:
     quota_total: dict[str, int] = field(default_factory=lambda: {IG_ID: 50, THREADS_ID: 250})
     used_before: dict[str, int] = field(default_factory=dict)  # posts published by other tools
     processing_reads: int = 0
+    comments: dict[str, Comment] = field(default_factory=dict)
 
 
 class MetaGraph:
@@ -177,6 +190,14 @@ class MetaGraph:
     def remote(self, account: str) -> list[Remote]:
         with self.lock:
             return [p for p in self.state.posts.values() if p.account == account]
+
+    def comment(
+        self, post: str, author: str, at: float, parent: str | None = None, name: str = "王小明"
+    ) -> str:
+        with self.lock:
+            cid = str(next(self.ids))
+            self.state.comments[cid] = Comment(cid, post, parent, author, name, at)
+            return cid
 
     def count(self, method: str, path: str) -> int:
         with self.lock:
@@ -261,6 +282,8 @@ class MetaGraph:
                         "permalink_url": f"https://www.facebook.com/{x.id}",
                     },
                 )
+            if edge in ("comments", "replies", "conversation") and method == "GET":
+                return 200, self.comments(account, edge, p)
             if edge in ("media", "threads") and method == "POST":
                 return self.make_container(account, edge, p)
             if edge in ("media_publish", "threads_publish") and method == "POST":
@@ -323,6 +346,65 @@ class MetaGraph:
             out["paging"] = {
                 "cursors": {"before": str(start), "after": cursor},
                 "next": f"{self.url}?{urlencode({**{k: v for k, v in p.items() if k != 'access_token'}, 'after': cursor})}",
+            }
+        return out
+
+    def comments(self, oid: str, edge: str, p: dict[str, str]) -> dict[str, Any]:
+        s = self.state
+        if edge == "comments" and oid in s.posts and s.posts[oid].kind in ("feed", "photo"):
+            # Pages API "Comments": GET /{post-id}/comments?filter=stream: every comment, with parent.
+            items = [c for c in s.comments.values() if c.post == oid]
+            return self.page_of(
+                items,
+                p,
+                lambda c: {
+                    "id": c.id,
+                    "created_time": _fb_time(c.created),
+                    "from": {"id": c.author, "name": c.name},
+                    "message": "留言內容",
+                    **({"parent": {"id": c.parent}} if c.parent else {}),
+                },
+            )
+        if edge == "comments":
+            # IG Media "comments" edge: top-level comments (id, timestamp, from{id, username}).
+            items = [c for c in s.comments.values() if c.post == oid and c.parent is None]
+        elif edge == "replies":
+            # IG Comment "replies" edge: the replies under one comment.
+            items = [c for c in s.comments.values() if c.parent == oid]
+        else:
+            # Threads "Retrieve and Manage Replies": /{media-id}/conversation, the whole tree flattened.
+            items = [c for c in s.comments.values() if c.post == oid]
+            return self.page_of(
+                items,
+                p,
+                lambda c: {
+                    "id": c.id,
+                    "timestamp": _ig_time(c.created),
+                    "username": c.name,
+                    "text": "回覆內容",
+                    "is_reply_owned_by_me": c.author == THREADS_ID,
+                    "replied_to": {"id": c.parent or c.post},
+                },
+            )
+        return self.page_of(
+            items,
+            p,
+            lambda c: {
+                "id": c.id,
+                "timestamp": _ig_time(c.created),
+                "from": {"id": c.author, "username": c.name},
+                "text": "留言內容",
+            },
+        )
+
+    def page_of(self, items: list[Comment], p: dict[str, str], shape: Any) -> dict[str, Any]:
+        items = sorted(items, key=lambda c: (c.created, c.id))
+        start, limit = int(p.get("after") or 0), int(p.get("limit") or 25)
+        out: dict[str, Any] = {"data": [shape(c) for c in items[start : start + limit]]}
+        if start + limit < len(items):
+            out["paging"] = {
+                "cursors": {"after": str(start + limit)},
+                "next": f"{self.url}?after={start + limit}",
             }
         return out
 
