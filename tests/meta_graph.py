@@ -59,6 +59,7 @@ class Remote:
     image_url: str | None = None
     alt_text: str | None = None
     permalink: str = ""
+    counts: dict[str, int] = field(default_factory=dict)  # likes, comments, shares, reach, views, ...
 
 
 @dataclass
@@ -108,6 +109,7 @@ class State:
     used_before: dict[str, int] = field(default_factory=dict)  # posts published by other tools
     processing_reads: int = 0
     comments: dict[str, Comment] = field(default_factory=dict)
+    followers: dict[str, int] = field(default_factory=lambda: {PAGE_ID: 1200, IG_ID: 830, THREADS_ID: 410})
 
 
 class MetaGraph:
@@ -282,6 +284,33 @@ class MetaGraph:
                         "permalink_url": f"https://www.facebook.com/{x.id}",
                     },
                 )
+            if edge == "insights" and method == "GET":
+                # Page Post Insights, IG Media Insights, Threads Media Insights:
+                # {"data": [{"name": ..., "period": "lifetime", "values": [{"value": N}]}]}.
+                x = s.posts[account]
+                names = p.get("metric", "").split(",")
+                return 200, {
+                    "data": [
+                        {
+                            "name": n,
+                            "period": "lifetime",
+                            "values": [{"value": x.counts.get(n, 0)}],
+                            "id": f"{x.id}/insights/{n}/lifetime",
+                        }
+                        for n in names
+                    ]
+                }
+            if edge == "threads_insights" and method == "GET":
+                # Threads User Insights: followers_count comes as total_value.
+                return 200, {
+                    "data": [
+                        {
+                            "name": "followers_count",
+                            "total_value": {"value": s.followers[account]},
+                            "id": f"{account}/insights/followers_count/lifetime",
+                        }
+                    ]
+                }
             if edge in ("comments", "replies", "conversation") and method == "GET":
                 return 200, self.comments(account, edge, p)
             if edge in ("media", "threads") and method == "POST":
@@ -327,8 +356,27 @@ class MetaGraph:
                 del s.posts[oid]
                 return 200, {"success": True}
             if oid in s.posts and method == "GET":
+                # Page Post (reactions/comments with summary, shares), IG Media (like_count, comments_count).
                 x = s.posts[oid]
-                return 200, {"id": x.id, "permalink": x.permalink, "permalink_url": x.permalink}
+                return 200, {
+                    "id": x.id,
+                    "permalink": x.permalink,
+                    "permalink_url": x.permalink,
+                    "like_count": x.counts.get("likes", 0),
+                    "comments_count": x.counts.get("comments", 0),
+                    "reactions": {"data": [], "summary": {"total_count": x.counts.get("likes", 0)}},
+                    "comments": {"data": [], "summary": {"total_count": x.counts.get("comments", 0)}},
+                    "shares": {"count": x.counts.get("shares", 0)},
+                }
+            if oid in (PAGE_ID, IG_ID) and method == "GET":
+                # Page node (followers_count); IG User (followers_count, follows_count, media_count).
+                media = sum(1 for x in s.posts.values() if x.account == oid)
+                return 200, {
+                    "id": oid,
+                    "followers_count": s.followers[oid],
+                    "follows_count": 12,
+                    "media_count": media,
+                }
             raise KeyError(oid)
         return 400, _error(100, f"Unknown path components: {path}", 2500)
 
