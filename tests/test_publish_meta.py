@@ -301,3 +301,21 @@ def test_status_warns_weeks_before_a_token_expires(pub: Lib, graph: MetaGraph, t
         len(texts) == 4 and "facebook: its token's data access expires on 2027-02-24 (in 15 days)" in texts[0]
     )
     assert any(t.startswith("threads: its token expired on 2027-01-25") for t in texts)
+
+
+def test_edits_reach_facebook_and_withdrawal_deletes_everywhere(
+    pub: Lib, graph: MetaGraph, tmp_path: Path
+) -> None:
+    run(pub, tmp_path)
+    path = "2026-11-26-hello"
+    text = (pub.root / f"content/posts/2026/{path}.md").read_text("utf-8")
+    pub.post(path, text.replace("摘要 summary", "改過的摘要"))
+    outcomes = {o.channel: o.action for o in run(pub, tmp_path)}
+    assert outcomes == {"facebook": "edited", "instagram": "edit-unsupported", "threads": "edit-unsupported"}
+    (fb,) = graph.remote(PAGE_ID)
+    assert "改過的摘要" in fb.text
+    assert "改過的摘要" not in graph.remote(IG_ID)[0].text
+    pub.post(path, text.replace("original: true\n", "original: true\nwithdrawn: true\n"))
+    outcomes = {o.channel: o.action for o in run(pub, tmp_path)}
+    assert outcomes == {"facebook": "withdrawn", "instagram": "withdrawn", "threads": "withdrawn"}
+    assert graph.remote(PAGE_ID) == graph.remote(IG_ID) == graph.remote(THREADS_ID) == []
