@@ -48,6 +48,11 @@ def _reader(channel: Channel, env: Mapping[str, str]) -> Reader:
 
         var, token = _secret(channel, env, "access_token")
         return MastodonCounts(channel.instance or "", token, token_name=var)
+    if channel.kind in ("facebook", "instagram", "threads"):
+        from shelfpost.metrics.meta import MetaCounts
+
+        var, token = _secret(channel, env, "access_token")
+        return MetaCounts(channel, token, var)
     from shelfpost.metrics.bluesky import BlueskyCounts
 
     id_var, identifier = _secret(channel, env, "identifier")
@@ -122,7 +127,11 @@ def metrics_sync(now_text: str | None, only: str | None, root: Path) -> None:
     now = parse_now(now_text, library)
     config = load_config(root)
     env = environment()
-    channels = [c for c in library.plan.channels.values() if c.kind in ("mastodon", "bluesky")]
+    channels = [
+        c
+        for c in library.plan.channels.values()
+        if c.kind in ("mastodon", "bluesky", "facebook", "instagram", "threads")
+    ]
     if only:
         if only not in library.plan.channels:
             raise click.BadParameter(f"{only!r} is not in plan/channels.yml", param_hint="--channel")

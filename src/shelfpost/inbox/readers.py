@@ -12,7 +12,7 @@ from pathlib import Path
 from shelfpost.inbox.sync import Reader, SyncError
 from shelfpost.library.model import Channel
 
-SYNCED_KINDS = ("mastodon", "bluesky")
+SYNCED_KINDS = ("mastodon", "bluesky", "facebook", "instagram", "threads")
 
 
 def _secret(channel: Channel, env: Mapping[str, str], field_name: str) -> tuple[str, str]:
@@ -58,4 +58,9 @@ def reader_for(channel: Channel, env: Mapping[str, str], state_dir: Path) -> Rea
             session=session,
             save_session=keep,
         )
+    if channel.kind in ("facebook", "instagram", "threads"):
+        from shelfpost.inbox.meta import MetaReader
+
+        name, token = _secret(channel, env, "access_token")
+        return MetaReader(channel, token, name)
     raise SyncError("not synced", f"{channel.kind} channels have no inbox API here")

@@ -185,7 +185,11 @@ def inbox_month(library: Library, month: Month, now: datetime) -> InboxMonth:
 
 def sync_warnings(library: Library, now: datetime) -> list[str]:
     """A late or failed ``inbox sync``, per channel with an API (for ``status``)."""
-    synced = [c for c in library.plan.channels.values() if c.kind in ("mastodon", "bluesky")]
+    synced = [
+        c
+        for c in library.plan.channels.values()
+        if c.kind in ("mastodon", "bluesky", "facebook", "instagram", "threads")
+    ]
     if not synced:
         return []
     state = store.read_sync(library.root)

@@ -51,6 +51,15 @@ SHORT_PATH_KEEP = 13
 ELLIPSIS = "…"
 BLUESKY_LIMIT = 300  # graphemes
 MASTODON_LIMIT = 500  # characters, unless the instance says otherwise
+FACEBOOK_LIMIT = 63206  # characters of a Page post's message
+INSTAGRAM_LIMIT = 2200  # characters of a caption (IG User Media: "Maximum 2200 characters")
+INSTAGRAM_HASHTAGS = 30  # "30 hashtags" per caption
+THREADS_LIMIT = 500  # Threads Posts: "Text posts are limited to 500 characters"
+THREADS_LINKS = 5  # Text Attachments: more than 5 links fail (THREADS_API__LINK_LIMIT_EXCEEDED)
+#: A grapheme that shows as an emoji: Threads counts it as its UTF-8 bytes.
+EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]")
+#: Kinds whose text carries the post's link (so the post can be found on the account again).
+LINK_IN_TEXT = ("mastodon", "manual", "facebook", "instagram", "threads")
 
 
 @functools.cache
@@ -134,7 +143,7 @@ def render_text(post: Post, channel: Channel, config: Config, templates: Mapping
     if channel.id in post.texts:
         text = post.texts[channel.id]
         url = config.post_url(post.slug)
-        if channel.kind in ("mastodon", "manual") and url not in text:
+        if channel.kind in LINK_IN_TEXT and url not in text:
             text = f"{text}\n\n{url}"
         return text.strip()
     source = template_source(channel, templates)
@@ -153,7 +162,43 @@ def measure(text: str, channel: Channel) -> tuple[int, int, str]:
         # Mastodon counts code points, and every link as characters_reserved_per_url.
         length = len(URL_RE.sub("", text)) + channel.url_length * len(URL_RE.findall(text))
         return length, channel.max_characters or MASTODON_LIMIT, "characters"
-    return len(text), 63206, "characters"  # Facebook's limit; manual channels are copied by people
+    if channel.kind == "threads":
+        return threads_length(text), THREADS_LIMIT, "characters"
+    if channel.kind == "instagram":
+        return len(text), INSTAGRAM_LIMIT, "characters"
+    return len(text), FACEBOOK_LIMIT, "characters"  # Facebook's limit; manual channels are copied by people
+
+
+def threads_length(text: str) -> int:
+    """Threads' count: one per grapheme, an emoji as its UTF-8 bytes (Threads Posts, Limitations:
+    "Emojis are counted as the number of UTF-8 bytes"): 中 = 1, 😀 = 4, 👍🏽 = 8."""
+    return sum(len(g.encode("utf-8")) if EMOJI_RE.search(g) else 1 for g in GRAPHEME_RE.findall(text))
+
+
+def platform_rules(text: str, channel: Channel, has_image: bool) -> list[str]:
+    """What a platform refuses besides the length: an Instagram post without an image, more
+    than 30 hashtags in a caption, more than 5 links on Threads. Each is a sentence with the fix."""
+    out = []
+    if channel.kind == "instagram":
+        if not has_image:
+            out.append(
+                f"{channel.id} is an Instagram channel and Instagram takes no post without an image: "
+                "add image: and image_alt:, or remove it from channels"
+            )
+        tags = len(TAG_RE.findall(text))
+        if tags > INSTAGRAM_HASHTAGS:
+            out.append(
+                f"the text for {channel.id} has {tags} hashtags; Instagram allows {INSTAGRAM_HASHTAGS}: "
+                "remove some tags, or write texts: {" + channel.id + ": ...}"
+            )
+    if channel.kind == "threads":
+        links = len({url for _, _, url in _spans(text)})
+        if links > THREADS_LINKS:
+            out.append(
+                f"the text for {channel.id} has {links} links; Threads allows {THREADS_LINKS}: "
+                "remove some, or write texts: {" + channel.id + ": ...}"
+            )
+    return out
 
 
 def short_link(url: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from shelfpost.library.bodyscan import url_scheme
-from shelfpost.library.channeltext import ChannelText, channel_text
+from shelfpost.library.channeltext import ChannelText, channel_text, image_embed, platform_rules
 from shelfpost.library.codeowners import CODEOWNERS_PATH, codeowners_diff
 from shelfpost.library.links import resolve_target
 from shelfpost.library.model import Channel, Document, Library, Post, Slot
@@ -315,6 +315,13 @@ def plan_checks(library: Library, texts: TextFor | None = None) -> list[Problem]
                         "channel-template",
                     )
                     continue
+                for rule in platform_rules(text.text, channel, image_embed(post)):
+                    add(
+                        post.path,
+                        post.mark("texts" if cid in post.texts and "text for" in rule else "channels"),
+                        f"channels: {rule}",
+                        "channel-rule",
+                    )
                 if not text.fits:
                     where = "texts" if cid in post.texts else "channels"
                     url_note = (

@@ -383,10 +383,10 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 class ChannelEntry(Schema):
     kind = Choice(
-        ("site", "feed", "mastodon", "bluesky", "manual", "email"),
+        ("site", "feed", "mastodon", "bluesky", "facebook", "instagram", "threads", "manual", "email"),
         required=True,
-        doc="site, feed, mastodon, bluesky, manual (no API: Facebook, Instagram, WeChat...), "
-        "or email (the mailing-list digest, sent by `shelfpost digest`).",
+        doc="site, feed, mastodon, bluesky, facebook (a Page), instagram, threads, manual (copied by "
+        "hand: WeChat, LINE...), or email (the mailing-list digest, sent by `shelfpost digest`).",
     )
     name = Text(required=True, max_length=80, doc="The platform's name as people know it.")
     handle = Text(max_length=120, doc="The account's handle (e.g. @library@mastodon.example).")
@@ -399,7 +399,15 @@ class ChannelEntry(Schema):
     url_length = Integer(
         minimum=1, maximum=200, default=23, doc="Mastodon: characters a link counts as (default 23)."
     )
-    service = Url(doc="Bluesky: the PDS address (default https://bsky.social).")
+    service = Url(
+        doc="Bluesky: the PDS address (default https://bsky.social); Facebook, Instagram, Threads: "
+        "the Graph API address (default https://graph.facebook.com/, Threads https://graph.threads.net/)."
+    )
+    account_id = Text(
+        max_length=40,
+        doc="Facebook: the Page id; Instagram: the IG user id (GET /{page-id}?fields=instagram_business_account); "
+        "Threads: the Threads user id (GET /me).",
+    )
     repo = Text(
         max_length=140, doc="Manual channels: OWNER/NAME of the GitHub repository for copy-ready issues."
     )

@@ -263,7 +263,7 @@ class Targets:
     follower_growth: float = 0.02  # share of followers gained each month (social channels together)
 
 
-SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual"})
+SOCIAL_KINDS = frozenset({"mastodon", "bluesky", "manual", "facebook", "instagram", "threads"})
 
 
 @dataclass(frozen=True)
@@ -307,6 +307,7 @@ class Channel:
     url_length: int = 23  # Mastodon: characters_reserved_per_url
     service: str | None = None  # Bluesky: the PDS (https://bsky.social by default)
     repo: str | None = None  # manual channels: the GitHub repository for copy-ready issues
+    account_id: str | None = None  # Facebook: the Page id; Instagram: the IG user id; Threads: the user id
     email: EmailSettings | None = None  # kind: email, the mailing-list digest
     metrics_columns: Mapping[str, str] = field(default_factory=dict)  # metrics import: field -> column
 

@@ -311,6 +311,7 @@ def load_plan(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> Plan:
                 url_length=entry["url_length"],
                 service=entry["service"],
                 repo=entry["repo"],
+                account_id=entry["account_id"],
                 email=_email_settings(entry, reporters.get(f"{PLAN_DIR}/channels.yml")),
                 metrics_columns=MappingProxyType(dict(entry["metrics_columns"] or {})),
             )

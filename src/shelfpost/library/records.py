@@ -46,6 +46,7 @@ class ChannelRecord:
     rkey: str | None = None  # Bluesky: the record key chosen up front
     edited_at: str | None = None
     digest: str | None = None  # hash of the text that was sent (to notice edits)
+    container: str | None = None  # Instagram, Threads: the media container, recorded before publishing
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and v != 0 or k in ("state", "key")}

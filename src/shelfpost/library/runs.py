@@ -65,3 +65,85 @@ def last_publish_warning(root: Path, now: datetime, expected_minutes: float = 15
         "tab (GitHub delays scheduled runs and turns schedules off after 60 days without activity; "
         "run it by hand to catch up)"
     )
+
+
+#: When each Meta channel's token stops working, as ``debug_token`` said at the last publish
+#: run (Facebook, Instagram, Threads; issue 19). ``status`` warns :data:`TOKEN_WARN_DAYS` before.
+TOKENS = "data/runs/tokens.yml"
+TOKEN_WARN_DAYS = 21
+RENEW = {
+    "threads": "refresh it (GET /refresh_access_token?grant_type=th_refresh_token, once it is a day old) "
+    "or make a new long-lived Threads token, and store it in the variable plan/channels.yml names",
+    "data_access": "a Page admin with a role on the app logs in to the app again (Graph API Explorer) "
+    "and makes a new Page token from a new long-lived User token",
+}
+
+
+def record_token(
+    root: Path, channel: str, kind: str, expires: datetime | None, data_access: datetime | None, now: datetime
+) -> Path:
+    """Keep one channel's token expiry (atomically; the other channels' entries stay)."""
+    path = root / TOKENS
+    data = _tokens(root)
+    data[channel] = {
+        "kind": kind,
+        "expires_at": _iso(expires),
+        "data_access_expires_at": _iso(data_access),
+        "checked_at": _iso(now),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "# Written by the publish run (debug_token): do not edit by hand.\n" + yaml.safe_dump(
+        data, sort_keys=True
+    )
+    return write_atomically(path, text)
+
+
+def token_warnings(root: Path, now: datetime, days: int = TOKEN_WARN_DAYS) -> list[str]:
+    """One warning per token that stops working within ``days`` (or has), with what to do."""
+    out = []
+    for channel, entry in sorted(_tokens(root).items()):
+        if not isinstance(entry, dict):
+            continue
+        kind = str(entry.get("kind") or "")
+        for field_name, what in (("expires_at", "token"), ("data_access_expires_at", "token's data access")):
+            when = _parse(entry.get(field_name))
+            if when is None or when - now > timedelta(days=days):
+                continue
+            left = (when - now).days
+            at = f"{when:%Y-%m-%d}"
+            status = f"expired on {at}" if when <= now else f"expires on {at} (in {left} days)"
+            fix = (
+                RENEW["threads"] if kind == "threads" and field_name == "expires_at" else RENEW["data_access"]
+            )
+            if kind == "threads" and field_name == "data_access_expires_at":
+                fix = "the Threads account grants the app its permissions again (log in to the app)"
+            out.append(f"{channel}: its {what} {status}: {fix}")
+    return out
+
+
+def _tokens(root: Path) -> dict[str, object]:
+    path = root / TOKENS
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return {}
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment is not None else None
+
+
+def _parse(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, str) and value:
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

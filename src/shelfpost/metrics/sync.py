@@ -33,6 +33,8 @@ class Counts:
     shares: int
     replies: int
     quotes: int | None = None
+    reach: int | None = None  # Meta's insights only (issue 19)
+    views: int | None = None
 
 
 class SyncError(Exception):
@@ -129,6 +131,8 @@ def sync_channel(
             got.shares,
             got.replies,
             got.quotes,
+            reach=got.reach,
+            views=got.views,
         )
         before = latest.get((channel, post.slug))
         if before is not None and before.counters() == row.counters():

@@ -64,6 +64,10 @@ class Item:
     summary: str = ""
     facets: tuple[Facet, ...] = ()  # Bluesky: links and hashtags of ``text``, UTF-8 byte offsets
     written: str = ""  # the text as the template or ``texts`` wrote it, before the channel's finishing
+    #: What earlier tries left in the record for this item (Instagram, Threads: ``container``).
+    progress: Mapping[str, str] = field(default_factory=dict)
+    #: Writes a step to the record before the next call (the container id before publishing).
+    checkpoint: Callable[[str, str], None] | None = field(default=None, compare=False)
 
     @property
     def digest(self) -> str:

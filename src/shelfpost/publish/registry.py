@@ -21,6 +21,9 @@ ADAPTERS: dict[str, str] = {
     "mastodon": "shelfpost.publish.adapters.mastodon",
     "bluesky": "shelfpost.publish.adapters.bluesky",
     "manual": "shelfpost.publish.adapters.manual",
+    "facebook": "shelfpost.publish.adapters.facebook",
+    "instagram": "shelfpost.publish.adapters.instagram",
+    "threads": "shelfpost.publish.adapters.threads",
 }
 
 Factory = Callable[[Channel, Context], ChannelAdapter]

@@ -22,7 +22,7 @@ the others; no error of an SDK ends the run (:class:`Guarded`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -32,6 +32,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from shelfpost.library.channeltext import channel_text, image_embed, measure
 from shelfpost.library.model import Channel, Library, Post
 from shelfpost.library.records import ChannelRecord, PostRecord, load_record, save_record
+from shelfpost.library.runs import record_token
 from shelfpost.publish.channel import (
     ChannelAdapter,
     Failure,
@@ -195,6 +196,7 @@ class Run:
         if found is None:
             try:
                 found = Guarded(self.factory(channel))
+                self.check_token(channel, found.inner)
             except PlatformError as exc:
                 found = exc
             except Exception as exc:  # noqa: BLE001 - e.g. a transport error while logging in
@@ -203,6 +205,25 @@ class Run:
         if isinstance(found, PlatformError):
             raise found
         return found
+
+    def check_token(self, channel: Channel, adapter: ChannelAdapter) -> None:
+        """Meta channels: keep the token's expiry for ``status`` (``data/runs/tokens.yml``).
+
+        A token ``debug_token`` calls invalid fails the channel here (PERMANENT, with what to
+        do); any other trouble asking leaves the record as it was and the run goes on.
+        """
+        expiry = getattr(adapter, "token_expiry", None)
+        if expiry is None or self.dry_run:
+            return
+        try:
+            expires, data_access = expiry()
+        except PlatformError as exc:
+            if exc.failure is Failure.PERMANENT:
+                raise PlatformError(exc.failure, f"{channel.id}: {exc.message}") from None
+            return
+        except Exception:  # noqa: BLE001 - a look at the token never ends the run
+            return
+        record_token(self.root, channel.id, channel.kind, expires, data_access, self.now)
 
     def note(
         self,
@@ -250,6 +271,8 @@ class Run:
         if current is not None and current.state == "pending-manual":
             return self.check_manual(item, record, current)
         tried = current is not None and current.state in ("intent", "unknown")
+        if current is not None and current.container:  # Instagram, Threads: a container made earlier
+            item = replace(item, progress={"container": current.container})
         late = self.now - item.post.publish_at > self.settings.max_lateness
         if late and not tried and not self.settings.allow_late:
             self.note(
@@ -333,10 +356,26 @@ class Run:
         record = self.save(
             record,
             cid,
-            ChannelRecord("intent", item.key, at=_iso(self.now), attempts=attempts, rkey=item.rkey),
+            ChannelRecord(
+                "intent",
+                item.key,
+                at=_iso(self.now),
+                attempts=attempts,
+                rkey=item.rkey,
+                container=item.progress.get("container"),
+            ),
             item.post.path,
         )
         self.sent += 1
+        # A step an adapter records before its next call (the container id before publishing).
+        kept = {"record": record}
+
+        def checkpoint(name: str, value: str) -> None:
+            rec = kept["record"].channels[cid]
+            if name == "container":
+                kept["record"] = self.save(kept["record"], cid, replace(rec, container=value), item.post.path)
+
+        item = replace(item, checkpoint=checkpoint)
         # 3. Send, looking before every new try after an unknown outcome.
         unknown_seen = False
 
@@ -356,9 +395,16 @@ class Run:
         try:
             sent = self.retrying(send)
         except PlatformError as exc:
+            record = kept["record"]
             state = "unknown" if unknown_seen or exc.failure is Failure.UNKNOWN else "failed"
             rec = ChannelRecord(
-                state, item.key, at=_iso(self.now), attempts=attempts, error=exc.message, rkey=item.rkey
+                state,
+                item.key,
+                at=_iso(self.now),
+                attempts=attempts,
+                error=exc.message,
+                rkey=item.rkey,
+                container=record.channels[cid].container,
             )
             what = (
                 "the outcome is unknown; the next run looks on the account before trying again"
@@ -368,6 +414,7 @@ class Run:
             self.note(item, "failed" if state == "failed" else "unknown", state, f"{exc.message} ({what})")
             return self.save(record, cid, rec, item.post.path)
         # 4. Record the result.
+        record = kept["record"]
         state = _state(sent)
         rec = ChannelRecord(
             state,
@@ -378,6 +425,7 @@ class Run:
             attempts,
             rkey=item.rkey,
             digest=item.digest,
+            container=sent.extra.get("container") or record.channels[cid].container,
         )
         if state == "pending-manual":
             self.note(

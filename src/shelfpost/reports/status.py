@@ -13,6 +13,7 @@ from typing import Any
 from shelfpost.inbox.report import InboxMonth
 from shelfpost.library.dates import Month, local_day, slot_state, today
 from shelfpost.library.model import Library
+from shelfpost.library.runs import token_warnings
 
 MARKS = {"met": "✓", "on-track": "…", "behind": "✗", "no-data": "–"}
 BUDGET_TOLERANCE = 0.10  # a line may run this far ahead of the period's pace before a warning
@@ -278,6 +279,7 @@ def status(
         warnings["strategy"].append(f"no strategy change logged for {month} yet (plan/strategy.yml)")
     if publish_runs:
         warnings["publish_runs"].append(publish_runs)
+    warnings["publish_runs"].extend(token_warnings(library.root, now))  # Meta tokens (issue 19)
     if inbox is not None:
         late = inbox.late_items
         for item in late[:10]:
