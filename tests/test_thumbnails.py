@@ -2,7 +2,7 @@
 
 The home page, the sections, the tag pages and the archive months list every post
 with its image made small at build time (``shelfpost.site.thumbs``): WebP at most
-160×120 CSS pixels, a 2x file for sharp screens, ``width``/``height`` so nothing
+160×100 CSS pixels, a 2x file for sharp screens, ``width``/``height`` so nothing
 moves while it loads, ``loading="lazy"``, and the post's own alt text. The image is
 not a second link: each post has one link (its title), so a screen reader hears the
 title once. Posts without an image are listed as before. The browser side (axe-core,
@@ -235,14 +235,68 @@ def test_a_replaced_image_gets_a_new_thumbnail_and_the_incremental_build_equals_
     build_site(load_library(lib.root), NOW, full, work_dir=tmp_path / "fresh-work", full=True)
     assert_same_site(out, full, "image replaced, image added")
 
-    # Portrait: 120 high; the old thumbnail's cache entry is gone.
-    assert (out / "assets/thumbnails/media/pic-90w.webp").read_bytes() != first
+    # Portrait: 100 high; the old thumbnail's cache entry is gone.
+    assert (out / "assets/thumbnails/media/pic-75w.webp").read_bytes() != first
     assert not (out / "assets/thumbnails/media/pic-160w.webp").exists()
     page = (out / "news/index.html").read_text("utf-8")
-    assert 'width="90" height="120" alt="閱覽室的長桌"' in page
-    assert 'width="160" height="120" alt="新照片"' in page
+    assert 'width="75" height="100" alt="閱覽室的長桌"' in page
+    assert 'width="133" height="100" alt="新照片"' in page
     after = sorted(p.name for p in cache.iterdir())
     assert len(after) == 6 and not set(before) & set(after), (before, after)
+
+
+#: What a full list page (20 posts) of photos may add at 1x, read to the end: the sample's
+#: lists weigh ~508 KB without their thumbnails (tests/test_a11y.py), the budget is 560 KB.
+#: A first visit loads only the thumbnails near the screen (loading="lazy").
+PHOTO_LIST_BUDGET = 52_000
+
+
+def camera_photos(folder: Path, count: int) -> list[Path]:
+    """``count`` different 1600×1200 JPEGs cut from a real photograph (matplotlib's sample of
+    Grace Hopper), each a different crop, mirror and tint, as a camera would save them."""
+    import matplotlib.cbook
+
+    with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as source:
+        source = source.convert("RGB")
+    paths = []
+    for n in range(count):
+        x, y = (n * 17) % 96, (n * 29) % 180
+        image = source.crop((x, y, x + 416, y + 312)).resize((1600, 1200), Image.Resampling.BICUBIC)
+        if n % 2:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        r, g, b = image.split()
+        image = Image.merge("RGB", (r.point(lambda v, n=n: min(255, v + n * 3)), g, b))
+        path = folder / f"photo-{n:02d}.jpg"
+        image.save(path, "JPEG", quality=88)
+        paths.append(path)
+    return paths
+
+
+def test_a_full_list_of_photo_posts_stays_within_the_weight_budget(lib: Lib, tmp_path: Path) -> None:
+    for n, path in enumerate(camera_photos(lib.root / "content/media", 20)):
+        lib.post(
+            f"2026-10-{n + 1:02d}-photo-{n:02d}",
+            post_text(
+                title=f"活動照片 {n}",
+                publish_at=f"2026-10-{n + 1:02d} 10:00",
+                extra=f"image: /media/{path.name}\nimage_alt: 館員與讀者的合照 {n}\n",
+            ),
+        )
+    library = load_library(lib.root)
+    assert library.ok, library.problems
+    out = tmp_path / "out"
+    build_site(library, NOW, out)
+    items = list_items(out / "news/index.html", "h2")
+    assert len(items) == 20 and all(len(i["images"]) == 1 for i in items)
+    one = [out / "news" / unquote(str(i["images"][0]["src"])) for i in items]
+    two = [out / "news" / unquote(str(i["images"][0]["srcset"]).split(", ")[1][:-3]) for i in items]
+    sizes_1x = [p.resolve().stat().st_size for p in one]
+    sizes_2x = [p.resolve().stat().st_size for p in two]
+    print(f"20 photo thumbnails: 1x {sum(sizes_1x)} bytes, 2x {sum(sizes_2x)} bytes")
+    assert sum(sizes_1x) < PHOTO_LIST_BUDGET, sizes_1x
+    assert sum(sizes_2x) < 3 * PHOTO_LIST_BUDGET, sizes_2x
+    # The photos themselves (~100 KB each) are not on the list page.
+    assert "photo-00.jpg" not in (out / "news/index.html").read_text("utf-8")
 
 
 # --- the thumbnails themselves --------------------------------------------------------------
@@ -250,7 +304,8 @@ def test_a_replaced_image_gets_a_new_thumbnail_and_the_incremental_build_equals_
 
 def test_fit_keeps_the_shape_inside_the_box_and_never_enlarges() -> None:
     assert fit((1200, 630)) == (160, 84)
-    assert fit((3000, 4000)) == (90, 120)
+    assert fit((3000, 4000)) == (75, 100)
+    assert fit((1600, 1200)) == (133, 100)
     assert fit((4000, 100)) == (160, 4)
     assert fit((100, 40)) == (100, 40)
     assert fit((10000, 1)) == (160, 1)
@@ -259,13 +314,13 @@ def test_fit_keeps_the_shape_inside_the_box_and_never_enlarges() -> None:
 def test_a_turned_phone_photo_is_shown_upright(tmp_path: Path) -> None:
     # Stored 1600×1200 with "turn 90° clockwise to view" (orientation 6): a 1200×1600 portrait.
     shown, files = render(photo(tmp_path / "phone.jpg", (1600, 1200), orientation=6))
-    assert shown == (90, 120) and sorted(files) == [1, 2]
+    assert shown == (75, 100) and sorted(files) == [1, 2]
     with Image.open(io.BytesIO(files[2])) as sharp:
-        assert sharp.size == (180, 240)
+        assert sharp.size == (150, 200)
         assert not sharp.getexif() and "icc_profile" not in sharp.info
         rgb = sharp.convert("RGB")
         # The red left half is now on top, the blue right half at the bottom.
-        top, bottom = rgb.getpixel((90, 20)), rgb.getpixel((90, 220))
+        top, bottom = rgb.getpixel((75, 20)), rgb.getpixel((75, 180))
         assert isinstance(top, tuple) and isinstance(bottom, tuple)
         assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0], (top, bottom)
 

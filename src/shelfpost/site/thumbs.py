@@ -23,11 +23,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The largest a thumbnail is shown, in CSS pixels (width, height): 160 wide for a
-#: landscape image, 120 high for a portrait one.
-BOX = (160, 120)
-#: WebP quality: a share card like the sample's comes to ~1 KB at 1x, a photo to 3-5 KB.
-QUALITY = 75
+#: The largest a thumbnail is shown, in CSS pixels (width, height): a 1200×630 share card
+#: is shown 160×84, a 4:3 photo 133×100, a 3:4 portrait 75×100.
+BOX = (160, 100)
+#: WebP quality: a share card like the sample's comes to ~0.7-1 KB at 1x, a photo to ~2.5 KB
+#: (tests/test_thumbnails.py weighs a list of twenty photos against the page weight budget).
+QUALITY = 70
 #: Bump when the way thumbnails are made changes: every cached one is made again.
 RECIPE = f"thumbs-1 box={BOX[0]}x{BOX[1]} webp q={QUALITY} m=6 lanczos srgb"
 #: EXIF orientations that turn the picture a quarter: width and height swap.
