@@ -501,6 +501,8 @@ def test_the_reports_html_has_no_axe_violations(written: Path) -> None:
         page.route("**/*", route)
         page.set_content((written / "monthly-2026-11.html").read_text(encoding="utf-8"), wait_until="load")
         assert page.evaluate(GLYPHS_NOT_BOXES) == [True, True], "Chinese renders as boxes: run `make browser`"
+        # the logo and the four charts (SVG data: URIs) are decoded and drawn by the browser
+        assert page.evaluate("[...document.images].map(i => i.complete && i.naturalWidth > 0)") == [True] * 5
         page.add_script_tag(path=str(node_tools() / "axe-core/axe.min.js"))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]

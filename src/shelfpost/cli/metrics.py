@@ -317,10 +317,10 @@ def metrics_chart(month_text: str | None, out: Path, now_text: str | None, root:
     """Draw the charts of the three months ending with --month: follower growth,
     engagement per week by type, reply rate by month (the inbox), CSAT by quarter.
     Each as SVG (text as paths) and PNG, with a text alternative (NAME.md)."""
-    from shelfpost.inbox.report import inbox_month
     from shelfpost.library.dates import Month
     from shelfpost.metrics import charts
-    from shelfpost.metrics.report import Period, chart_data
+    from shelfpost.metrics.report import Period
+    from shelfpost.reports.figures import period_charts
 
     library = open_library(root)
     assert library.config is not None
@@ -332,21 +332,11 @@ def metrics_chart(month_text: str | None, out: Path, now_text: str | None, root:
     font = charts.find_font(font_dirs(environment()))
     with stage("drawing the charts"):
         charts.use_font(font)
-        data = chart_data(library, month)
-        rates = []
-        for m in data["months"]:
-            rates.append(inbox_month(library, Month.parse(m), now).total.reply_rate)
-        names = {cid: c.name for cid, c in library.plan.channels.items()}
-        labels = {
-            t: f"{library.config.types[t].label} {t}" for t in data["by_type"] if t in library.config.types
-        }
-        by_type = {labels.get(t, t): v for t, v in data["by_type"].items()}
         out.mkdir(parents=True, exist_ok=True)
         written = [
-            *charts.follower_chart(out, data["followers"], names),
-            *charts.engagement_chart(out, data["weeks"], by_type),
-            *charts.reply_rate_chart(out, data["months"], rates, library.plan.targets.reply_rate),
-            *charts.csat_chart(out, data["quarters"], data["csat"]),
+            path
+            for chart in period_charts(library, Month.parse(month), now)
+            for path in charts.save(chart, out)
         ]
     for path in written:
         click.echo(str(path))

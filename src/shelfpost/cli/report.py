@@ -58,14 +58,19 @@ def _client(repo: str | None) -> Any:
 def _emit(
     library: Library, report: Any, markdown: str, post: Any, out_dir: Path | None, assignees: list[str]
 ) -> None:
+    from shelfpost.cli.metrics import font_dirs
     from shelfpost.github.client import GitHubProblem
+    from shelfpost.reports.figures import pictures
     from shelfpost.reports.posting import post_report
     from shelfpost.reports.render import to_html, to_pdf
 
     if out_dir is not None:
         with stage("writing the report's files"):
             out_dir.mkdir(parents=True, exist_ok=True)
-            html = to_html(library, report, markdown)
+            drawn = pictures(report.charts, font_dirs(environment()))
+            if isinstance(drawn, str):
+                click.echo(f"warning: the charts are not drawn: {drawn}", err=True)
+            html = to_html(library, report, markdown, drawn)
             write_atomically(out_dir / f"{report.file_stem}.md", markdown.encode("utf-8"))
             write_atomically(out_dir / f"{report.file_stem}.html", html.encode("utf-8"))
             write_atomically(out_dir / f"{report.file_stem}.pdf", to_pdf(html, library.root))

@@ -14,8 +14,8 @@ rather than drawn with tofu boxes.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -84,32 +84,47 @@ def use_font(font: Path) -> str:
 
 @dataclass(frozen=True)
 class Chart:
+    """One chart: its words (title, a sentence with the numbers, a small table: the text
+    alternative) and ``paint``, which draws it (only called by :func:`draw`, after
+    :func:`use_font`). Building a chart draws nothing, so a report can word it without a font."""
+
     name: str
     title: str
     alt: str  # one sentence with the numbers
     table: list[list[str]]  # header first: the text alternative
+    paint: Callable[[], Figure] = field(repr=False, compare=False)
+
+    def text_alternative(self) -> str:
+        """The sentence and the table, as Markdown."""
+        head, *rows = self.table
+        return "\n".join(
+            [
+                self.alt,
+                "",
+                "| " + " | ".join(head) + " |",
+                "|" + "---|" * len(head),
+                *("| " + " | ".join(r) + " |" for r in rows),
+            ]
+        )
 
 
-def _save(fig: Figure, out: Path, chart: Chart) -> list[Path]:
+def draw(chart: Chart) -> tuple[bytes, bytes]:
+    """The chart as SVG (glyphs as paths, the same bytes for the same chart) and PNG."""
+    fig = chart.paint()
     svg, png = io.BytesIO(), io.BytesIO()
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
     plt.close(fig)
-    head, *rows = chart.table
-    lines = [
-        f"# {chart.title}",
-        "",
-        chart.alt,
-        "",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
-        *("| " + " | ".join(r) + " |" for r in rows),
-        "",
-    ]
+    return svg.getvalue(), png.getvalue()
+
+
+def save(chart: Chart, out: Path) -> list[Path]:
+    """``<name>.svg``, ``<name>.png`` and the text alternative ``<name>.md`` in ``out``."""
+    svg, png = draw(chart)
     paths = [out / f"{chart.name}.svg", out / f"{chart.name}.png", out / f"{chart.name}.md"]
-    write_atomically(paths[0], svg.getvalue().decode("utf-8"))
-    paths[1].write_bytes(png.getvalue())
-    write_atomically(paths[2], "\n".join(lines))
+    write_atomically(paths[0], svg.decode("utf-8"))
+    write_atomically(paths[1], png)
+    write_atomically(paths[2], f"# {chart.title}\n\n{chart.text_alternative()}\n")
     return paths
 
 
@@ -125,59 +140,66 @@ def _figure(title: str) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def follower_chart(
-    out: Path, series: Mapping[str, Sequence[tuple[str, int]]], names: Mapping[str, str]
-) -> list[Path]:
+def followers(series: Mapping[str, Sequence[tuple[str, int]]], names: Mapping[str, str]) -> Chart:
     """Followers per channel by day: ``series[channel] = [(YYYY-MM-DD, followers)]``."""
-    fig, ax = _figure("追蹤人數 Followers")
+    drawn = [(cid, points) for cid, points in sorted(series.items()) if points]
     rows = [["頻道 Channel", "首日 First", "末日 Last", "增減 Change"]]
-    for i, (cid, points) in enumerate(sorted(series.items())):
-        if not points:
-            continue
-        days, values = [p[0] for p in points], [p[1] for p in points]
-        k = i % len(COLOURS)
-        ax.plot(
-            days,
-            values,
-            color=COLOURS[k],
-            linestyle=LINES[k],
-            marker=MARKERS[k],
-            markevery=max(1, len(days) // 8),
-            label=names.get(cid, cid),
-        )
+    for cid, points in drawn:
         rows.append(
             [
                 names.get(cid, cid),
-                f"{days[0]}: {values[0]}",
-                f"{days[-1]}: {values[-1]}",
-                f"{values[-1] - values[0]:+d}",
+                f"{points[0][0]}: {points[0][1]}",
+                f"{points[-1][0]}: {points[-1][1]}",
+                f"{points[-1][1] - points[0][1]:+d}",
             ]
         )
-    ax.set_xlabel("日期 Date")
-    ax.set_ylabel("追蹤人數 Followers")
-    ticks = sorted({p[0] for pts in series.values() for p in pts})
-    ax.set_xticks(ticks[:: max(1, len(ticks) // 6)])
-    ax.legend(frameon=False)
+
+    def paint() -> Figure:
+        fig, ax = _figure("追蹤人數 Followers")
+        for i, (cid, points) in enumerate(sorted(series.items())):
+            if not points:
+                continue
+            days, values = [p[0] for p in points], [p[1] for p in points]
+            k = i % len(COLOURS)
+            ax.plot(
+                days,
+                values,
+                color=COLOURS[k],
+                linestyle=LINES[k],
+                marker=MARKERS[k],
+                markevery=max(1, len(days) // 8),
+                label=names.get(cid, cid),
+            )
+        ax.set_xlabel("日期 Date")
+        ax.set_ylabel("追蹤人數 Followers")
+        ticks = sorted({p[0] for pts in series.values() for p in pts})
+        ax.set_xticks(ticks[:: max(1, len(ticks) // 6)])
+        ax.legend(frameon=False)
+        return fig
+
     alt = (
         "Followers per channel: "
         + "; ".join(f"{r[0]} from {r[1]} to {r[2]} ({r[3]})" for r in rows[1:])
         + "."
+        if drawn
+        else "Followers per channel: no follower counts recorded for these months."
     )
-    return _save(fig, out, Chart("followers", "追蹤人數 Followers", alt, rows))
+    return Chart("followers", "追蹤人數 Followers", alt, rows, paint)
+
+
+def _bar_rows(groups: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> list[list[str]]:
+    return [["", *groups], *([label, *(_pct(v) for v in values)] for label, values in series.items())]
 
 
 def _bars(
-    out: Path,
-    name: str,
     title: str,
     ylabel: str,
     groups: Sequence[str],
     series: Mapping[str, Sequence[float | None]],
     errors: Mapping[str, Sequence[tuple[float, float] | None]] | None = None,
-) -> tuple[Figure, list[list[str]]]:
+) -> tuple[Figure, Axes]:
     fig, ax = _figure(title)
     width = 0.8 / max(1, len(series))
-    rows = [["", *groups]]
     for i, (label, values) in enumerate(series.items()):
         k = i % len(COLOURS)
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
@@ -207,77 +229,84 @@ def _bars(
             yerr=yerr,
             capsize=3,
         )
-        rows.append([label, *(_pct(v) for v in values)])
     ax.set_xticks(range(len(groups)), groups)
     ax.set_ylabel(ylabel)
     if len(series) > 1:
         ax.legend(frameon=False)
-    return fig, rows
+    return fig, ax
 
 
-def engagement_chart(
-    out: Path, weeks: Sequence[str], by_type: Mapping[str, Sequence[float | None]]
-) -> list[Path]:
-    """Engagement rate per ISO week, one bar per post type."""
-    fig, rows = _bars(
-        out,
-        "engagement",
-        "每週互動率（依類型）Engagement by week and type",
-        "互動率 Engagement rate (%)",
-        [w.replace("-W", "\nW") for w in weeks],
-        by_type,
-    )
-    alt = (
-        "Engagement rate by week and post type: "
-        + "; ".join(
-            f"{r[0]}: " + ", ".join(f"{w} {v}" for w, v in zip(weeks, r[1:], strict=True)) for r in rows[1:]
+def engagement(weeks: Sequence[str], by_type: Mapping[str, Sequence[float | None]]) -> Chart:
+    """Engagement rate per ISO week, one bar per post type. The table has a row per week
+    (it fits a printed page and reads row by row); a dash is a week without such a post."""
+    rows = [
+        ["週 Week", *by_type],
+        *([w, *(_pct(values[i]) for values in by_type.values())] for i, w in enumerate(weeks)),
+    ]
+    peaks = [
+        (v, label, weeks[i])
+        for label, values in by_type.items()
+        for i, v in enumerate(values)
+        if v is not None
+    ]
+    if peaks:
+        top = max(peaks, key=lambda p: p[0])
+        means = "; ".join(
+            f"{label} {_pct(sum(x for x in values if x is not None) / len([x for x in values if x is not None]))}"
+            for label, values in by_type.items()
+            if any(x is not None for x in values)
         )
-        + "."
-    )
-    rows[0][0] = "類型 Type"
-    return _save(fig, out, Chart("engagement", "每週互動率 Engagement by week and type", alt, rows))
+        alt = (
+            f"Engagement rate by week and post type, {weeks[0]} to {weeks[-1]}: the weekly average by type is "
+            f"{means}; the highest is {top[1]} in {top[2]} at {_pct(top[0])}. The table gives every week "
+            "(a dash: no post of that type that week)."
+        )
+    else:
+        alt = "Engagement rate by week and post type: no post numbers recorded for these weeks."
+
+    def paint() -> Figure:
+        return _bars(
+            "每週互動率（依類型）Engagement by week and type",
+            "互動率 Engagement rate (%)",
+            [w.replace("-W", "\nW") for w in weeks],
+            by_type,
+        )[0]
+
+    return Chart("engagement", "每週互動率 Engagement by week and type", alt, rows, paint)
 
 
-def reply_rate_chart(
-    out: Path, months: Sequence[str], rates: Sequence[float | None], target: float
-) -> list[Path]:
-    fig, rows = _bars(
-        out,
-        "reply-rate",
-        "每月回覆率 Reply rate by month",
-        "回覆率 Reply rate (%)",
-        months,
-        {"回覆率 Reply rate": rates},
-    )
-    ax = fig.axes[0]
-    for i, rate in enumerate(rates):
-        if rate is None:  # said, not drawn as a zero
-            ax.text(i, 2, "無資料\nno data", ha="center", va="bottom", color="#333333")
-    ax.axhline(target * 100, color="#000000", linestyle="--", linewidth=1)
-    ax.text(len(months) - 0.5, target * 100, f"目標 target {target * 100:.0f}%", ha="right", va="bottom")
+def reply_rate(months: Sequence[str], rates: Sequence[float | None], target: float) -> Chart:
+    """The inbox's reply rate by month against the target; a month without records says so."""
+    rows = _bar_rows(months, {"回覆率 Reply rate": rates})
+    rows[0][0] = "月 Month"
     alt = (
         "Reply rate by month: "
-        + ", ".join(f"{m} {_pct(r)}" for m, r in zip(months, rates, strict=True))
+        + ", ".join(
+            f"{m} {_pct(r) if r is not None else 'no data'}" for m, r in zip(months, rates, strict=True)
+        )
         + f"; the target is {target * 100:.0f}%."
     )
-    rows[0][0] = "月 Month"
-    return _save(fig, out, Chart("reply-rate", "每月回覆率 Reply rate by month", alt, rows))
+
+    def paint() -> Figure:
+        fig, ax = _bars(
+            "每月回覆率 Reply rate by month", "回覆率 Reply rate (%)", months, {"回覆率 Reply rate": rates}
+        )
+        for i, rate in enumerate(rates):
+            if rate is None:  # said, not drawn as a zero
+                ax.text(i, 2, "無資料\nno data", ha="center", va="bottom", color="#333333")
+        ax.axhline(target * 100, color="#000000", linestyle="--", linewidth=1)
+        ax.text(len(months) - 0.5, target * 100, f"目標 target {target * 100:.0f}%", ha="right", va="bottom")
+        return fig
+
+    return Chart("reply-rate", "每月回覆率 Reply rate by month", alt, rows, paint)
 
 
-def csat_chart(
-    out: Path, quarters: Sequence[str], values: Sequence[tuple[float | None, int, tuple[float, float] | None]]
-) -> list[Path]:
+def csat(
+    quarters: Sequence[str], values: Sequence[tuple[float | None, int, tuple[float, float] | None]]
+) -> Chart:
     """CSAT by quarter with the 95% Wilson interval as error bars and n under each bar."""
     labels = [f"{q}\n(n={n})" for q, (_, n, _) in zip(quarters, values, strict=True)]
-    fig, rows = _bars(
-        out,
-        "csat",
-        "滿意度（每季）CSAT by quarter",
-        "滿意（4-5 分）Satisfied (%)",
-        labels,
-        {"CSAT": [v[0] for v in values]},
-        {"CSAT": [v[2] for v in values]},
-    )
+    rows = _bar_rows(labels, {"CSAT": [v[0] for v in values]})
     rows[0] = ["季 Quarter", *quarters]
     rows.append(["n", *(str(v[1]) for v in values)])
     rows.append(["95%", *((f"{_pct(v[2][0])}-{_pct(v[2][1])}" if v[2] else "-") for v in values)])
@@ -289,4 +318,14 @@ def csat_chart(
         )
         + "."
     )
-    return _save(fig, out, Chart("csat", "滿意度 CSAT by quarter", alt, rows))
+
+    def paint() -> Figure:
+        return _bars(
+            "滿意度（每季）CSAT by quarter",
+            "滿意（4-5 分）Satisfied (%)",
+            labels,
+            {"CSAT": [v[0] for v in values]},
+            {"CSAT": [v[2] for v in values]},
+        )[0]
+
+    return Chart("csat", "滿意度 CSAT by quarter", alt, rows, paint)

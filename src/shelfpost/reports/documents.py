@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.dates import Month, local_day, slot_state, today
@@ -21,6 +21,9 @@ from shelfpost.library.model import Library, Post
 from shelfpost.reports.periods import MeetingWeek, Quarter, meeting_week
 from shelfpost.reports.status import Status, TargetRow
 from shelfpost.reports.status import status as _status
+
+if TYPE_CHECKING:
+    from shelfpost.metrics.charts import Chart
 
 #: The plan's five tasks and the status rows that measure each.
 TASKS = (
@@ -44,6 +47,7 @@ class Report:
     title: str
     context: Mapping[str, Any]
     numbers: Mapping[str, Any] = field(default_factory=dict)  # the report's numbers, as data
+    charts: tuple[Chart, ...] = ()  # worded in the Markdown, drawn in the HTML and PDF
 
     @property
     def template(self) -> str:
@@ -190,6 +194,17 @@ def analytics_lines(library: Library, label: str, period: str) -> list[str]:
     return [*lines, missing] if missing else lines
 
 
+def _charts(library: Library, month: Month, now: datetime) -> tuple[Chart, ...]:
+    """The period's charts (three months ending with ``month``): see :mod:`.figures`."""
+    from shelfpost.reports.figures import period_charts
+
+    return tuple(period_charts(library, month, now))
+
+
+def _chart_words(drawn: tuple[Chart, ...]) -> list[dict[str, str]]:
+    return [{"name": c.name, "title": c.title, "text": c.text_alternative()} for c in drawn]
+
+
 def _post_line(library: Library, post: Post) -> dict[str, Any]:
     assert library.config is not None
     kind = library.config.types.get(post.type)
@@ -263,6 +278,7 @@ def weekly(
         gaps.insert(0, f"no slot planned from {week.next_first} to {week.next_last}")
     # The months the week touches: each month's own status (a week may span two).
     statuses = {str(m): status(library, m, now) for m in week.months()}
+    numbers = _week_numbers(library, week.months(), {p.slug for p in looked_back})
     horizon = week.meeting.date() + timedelta(days=7)
     risks = [
         {
@@ -299,12 +315,23 @@ def weekly(
         "since": week.since.strftime("%Y-%m-%d %H:%M"),
         "next_first": str(week.next_first),
         "next_last": str(week.next_last),
-        "posts": [_post_line(library, p) for p in looked_back],
-        "post_numbers": missing_sources(library, "for last week", week.key)[1]
-        or "Last week's numbers: see `shelfpost metrics --week " + week.key + "`.",
+        "posts": [
+            dict(_post_line(library, p), numbers=numbers.get(p.slug, "no numbers yet")) for p in looked_back
+        ],
+        "post_numbers": (
+            "Interactions are the newest counts of each post on each channel "
+            "(`shelfpost metrics --format json`); engagement is of reach where the platform gives it, "
+            "else of followers."
+            if numbers
+            else missing_sources(library, "for last week's posts")[1]
+            if looked_back
+            else ""
+        ),
         "slots": slot_lines,
         "gaps": gaps,
-        "inbox": "\n".join(f"- {w}" for s in statuses.values() for w in s.warnings.get("inbox", []))
+        "inbox": "\n".join(
+            f"- {w}" for w in dict.fromkeys(w for s in statuses.values() for w in s.warnings.get("inbox", []))
+        )
         or (
             "No item is open past the response target."
             if any(has_interactions(s) for s in statuses.values())
@@ -329,6 +356,21 @@ def weekly(
         context,
         {"posts": len(looked_back), "slots": len(slots), "risks": len(risks), "partners": len(partners)},
     )
+
+
+def _week_numbers(library: Library, months: list[Month], slugs: set[str]) -> dict[str, str]:
+    """Each of last week's posts' newest numbers per channel, from the months' analytics
+    (the same rows as ``metrics --format json``): ``{slug: "Mastodon 12 interactions (2.1%); ..."}``."""
+    names = {cid: c.name for cid, c in library.plan.channels.items()}
+    found: dict[str, list[str]] = {}
+    for month in months:
+        for p in sorted(_metrics(library, str(month))["posts"], key=lambda p: p["channel"]):
+            if p["post"] in slugs:
+                rate = f" ({p['engagement_rate']:.1%})" if p["engagement_rate"] is not None else ""
+                found.setdefault(p["post"], []).append(
+                    f"{names.get(p['channel'], p['channel'])} {p['interactions']} interactions{rate}"
+                )
+    return {slug: "; ".join(parts) for slug, parts in found.items()}
 
 
 def team_lead_login(library: Library) -> list[str]:
@@ -396,9 +438,11 @@ def monthly(library: Library, month: Month, now: datetime) -> Report:
         for c in library.plan.strategy
         if c.date in month
     ]
+    drawn = _charts(library, month, now)
     context = {
         "library": _name(library),
         "month": str(month),
+        "charts": _chart_words(drawn),
         "today": st.today,
         "so_far": so_far,
         "tasks": tasks,
@@ -424,6 +468,7 @@ def monthly(library: Library, month: Month, now: datetime) -> Report:
         f"{_name(library)}: progress report for {month}" + (" (so far)" if so_far else ""),
         context,
         {"targets": {r.key: r.actual for r in st.targets}, "budget": [b.__dict__ for b in st.budget]},
+        drawn,
     )
 
 
@@ -550,9 +595,13 @@ def quarterly(library: Library, quarter: Quarter, now: datetime) -> Report:
                 "change": "no earlier figure",
             }
         )
+    chart_month = min(quarter.months[-1], Month.of(day), key=lambda m: m.first)  # so far: up to this month
+    drawn = _charts(library, chart_month, now)
     context = {
         "library": _name(library),
         "quarter": str(quarter),
+        "charts": _chart_words(drawn),
+        "chart_month": str(chart_month),
         "previous": str(quarter.previous()),
         "today": str(day),
         "so_far": so_far,
@@ -564,6 +613,7 @@ def quarterly(library: Library, quarter: Quarter, now: datetime) -> Report:
         f"{_name(library)}: evaluation of {quarter}" + (" (so far)" if so_far else ""),
         context,
         {"this": this, "before": before},
+        drawn,
     )
 
 

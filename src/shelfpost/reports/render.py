@@ -6,6 +6,8 @@ Rendering reads templates and the logo only, and never talks to the network.
 from __future__ import annotations
 
 import base64
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
@@ -61,8 +63,39 @@ def _logo(library: Library) -> str | None:
     return None
 
 
-def to_html(library: Library, report: Report, markdown_text: str | None = None) -> str:
-    """One self-contained page (styles and images inline) in the library's language."""
+#: Where a chart goes: the Markdown's hidden marker, kept by Python-Markdown as an HTML comment.
+CHART_MARKER = re.compile(r"<!-- shelfpost:chart=([a-z0-9-]+) -->")
+
+
+def _figures(html: str, report: Report, pictures: Mapping[str, str] | str | None) -> str:
+    """Each chart's marker becomes the chart (an SVG ``data:`` URI: nothing is loaded from
+    elsewhere), its caption the title; its text alternative follows it in the page. Without
+    pictures (no font, or not asked for) the page says that the chart was not drawn."""
+    titles = {c.name: c.title for c in report.charts}
+
+    def figure(match: re.Match[str]) -> str:
+        name = match.group(1)
+        title = markupsafe.escape(titles.get(name, name))
+        if isinstance(pictures, Mapping) and name in pictures:
+            return (
+                f'<figure><img src="{pictures[name]}" width="800" height="450" '
+                f'alt="{title}: the numbers follow in words and in a table"></figure>'
+            )
+        reason = pictures if isinstance(pictures, str) else "the report was written without its charts"
+        return f"<p><em>The chart is not drawn: {markupsafe.escape(reason)}.</em></p>"
+
+    return CHART_MARKER.sub(figure, html)
+
+
+def to_html(
+    library: Library,
+    report: Report,
+    markdown_text: str | None = None,
+    pictures: Mapping[str, str] | str | None = None,
+) -> str:
+    """One self-contained page (styles and images inline) in the library's language.
+    ``pictures`` are the drawn charts by name (:func:`shelfpost.reports.figures.pictures`),
+    or the reason they could not be drawn."""
     assert library.config is not None
     text = markdown_text if markdown_text is not None else to_markdown(library, report)
     body = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
@@ -73,7 +106,7 @@ def to_html(library: Library, report: Report, markdown_text: str | None = None) 
         title=report.title,
         library=library.config.name,
         logo=_logo(library),
-        body=markupsafe.Markup(body),  # noqa: S704 - our own Markdown, rendered by Python-Markdown
+        body=markupsafe.Markup(_figures(body, report, pictures)),  # noqa: S704 - our own Markdown, rendered by Python-Markdown
         footer=f"{report.title}. Internal: made by shelfpost from the library's repository.",
     )
 

@@ -138,6 +138,11 @@ WARNING_TITLES = {
 def _count_mark(actual: int, target: float, upcoming: int, month: Month, day: date) -> tuple[str, str]:
     if actual >= target:
         return "met", ""
+    if day < month.first:  # not begun: nothing can be behind yet, but say what is still to plan
+        short = int(target - actual - upcoming)
+        return "on-track", f"begins {month.first}: {upcoming} scheduled" + (
+            f"; {short} still to plan" if short > 0 else ""
+        )
     if day <= month.last and actual + upcoming >= target:
         return "on-track", f"{upcoming} more scheduled this month"
     if day <= month.last:
