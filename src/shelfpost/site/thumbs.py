@@ -113,7 +113,7 @@ class Thumbnailer:
     def __init__(self, cache: Path) -> None:
         self.cache = cache
         self.used: set[str] = set()
-        self._recipe = RECIPE + " " + _versions()
+        self._recipe = ""  # with the Pillow and libwebp versions, read at the first image
         self._made: dict[Path, Thumbnail | None] = {}
 
     def thumbnail(self, source: Path) -> Thumbnail | None:
@@ -127,6 +127,7 @@ class Thumbnailer:
             data = source.read_bytes()
         except OSError:
             return None
+        self._recipe = self._recipe or RECIPE + " " + _versions()
         key = hashlib.sha256(self._recipe.encode("utf-8") + b"\0" + data).hexdigest()[:32]
         index = self.cache / f"{key}.json"
         try:
