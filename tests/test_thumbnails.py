@@ -256,8 +256,8 @@ def camera_photos(folder: Path, count: int) -> list[Path]:
     Grace Hopper), each a different crop, mirror and tint, as a camera would save them."""
     import matplotlib.cbook
 
-    with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as source:
-        source = source.convert("RGB")
+    with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as opened:
+        source = opened.convert("RGB")
     paths = []
     for n in range(count):
         x, y = (n * 17) % 96, (n * 29) % 180
