@@ -355,6 +355,14 @@ def test_what_pillow_cannot_read_gets_no_thumbnail(tmp_path: Path) -> None:
     assert maker.thumbnail(tmp_path / "a.svg") is None
     assert maker.thumbnail(tmp_path / "broken.png") is None
     assert maker.thumbnail(tmp_path / "missing.png") is None
+    # The same in a process that has imported WeasyPrint (the reports), which tells Pillow to
+    # decode truncated files; and the setting is left as WeasyPrint wants it.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    assert Thumbnailer(tmp_path / "cache2").thumbnail(tmp_path / "broken.png") is None
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
 
 
 def test_the_cache_makes_each_image_once_and_remakes_a_damaged_entry(

@@ -20,6 +20,8 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,7 @@ def render(source: Path) -> tuple[tuple[int, int], dict[int, bytes]]:
     """
     from PIL import Image, ImageCms, ImageOps
 
-    with Image.open(source) as opened:
+    with _whole_files_only(), Image.open(source) as opened:
         width, height = opened.size
         turned = opened.getexif().get(0x0112, 1) in _QUARTER_TURNS
         if turned:
@@ -105,6 +107,22 @@ def render(source: Path) -> tuple[tuple[int, int], dict[int, bytes]]:
         )
         out[density] = buffer.getvalue()
     return shown, out
+
+
+@contextmanager
+def _whole_files_only() -> Iterator[None]:
+    """Refuse truncated files while decoding, whatever the process set before: WeasyPrint
+    (the reports' PDF) turns on Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` when it is
+    imported, which would make a damaged upload a half-grey thumbnail in one process and no
+    thumbnail in another."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 class Thumbnailer:
