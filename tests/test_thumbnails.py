@@ -147,7 +147,7 @@ def test_every_list_shows_each_posts_thumbnail_with_its_alt_text(
 
 def test_thumbnails_of_posts_not_yet_live_are_not_on_the_site(sample_site: Path) -> None:
     made = {p.name for p in (sample_site / "assets/thumbnails/media/2026").iterdir()}
-    assert "autumn-poetry-160w.webp" in made and "autumn-poetry-320w.webp" in made
+    assert "autumn-poetry.png-160w.webp" in made and "autumn-poetry.png-320w.webp" in made
     # The Christmas party goes live on 12-01; the sample is built as of 11-26.
     assert not any(name.startswith("christmas-party") for name in made), made
     assert len(made) == 2 * sum(1 for p in (sample_site / "media/2026").iterdir())
@@ -170,11 +170,12 @@ def photo(path: Path, size: tuple[int, int], orientation: int | None = None, mod
 def test_a_post_without_an_image_and_one_whose_image_cannot_be_read_are_listed_as_text(
     lib: Lib, tmp_path: Path
 ) -> None:
-    lib.image("content/media/pic.png")
+    lib.image("content/media/閱覽室 2026.png")  # a Chinese file name, with a space
     # A phone's HEIC photo renamed to .jpg: Pillow cannot read it.
     lib.write("content/media/heic.jpg", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
     lib.post(
-        "2026-10-01-with", post_text(title="有圖", extra="image: /media/pic.png\nimage_alt: 閱覽室的長桌\n")
+        "2026-10-01-with",
+        post_text(title="有圖", extra="image: /media/閱覽室 2026.png\nimage_alt: 閱覽室的長桌\n"),
     )
     lib.post(
         "2026-10-02-heic",
@@ -185,6 +186,15 @@ def test_a_post_without_an_image_and_one_whose_image_cannot_be_read_are_listed_a
         ),
     )
     lib.post("2026-10-03-plain", post_text(title="沒有圖", publish_at="2026-10-03 10:00"))
+    photo(lib.root / "content/media/閱覽室 2026.jpg", (1600, 1200))
+    lib.post(
+        "2026-10-04-jpeg",
+        post_text(
+            title="照片",
+            publish_at="2026-10-04 10:00",
+            extra="image: /media/閱覽室 2026.jpg\nimage_alt: 照片\n",
+        ),
+    )
     library = load_library(lib.root)
     assert library.ok, library.problems
     out = tmp_path / "out"
@@ -194,12 +204,22 @@ def test_a_post_without_an_image_and_one_whose_image_cannot_be_read_are_listed_a
         post_of(str(i["links"][0]["href"]), "news/", posts).slug: i["images"]
         for i in list_items(out / "news/index.html", "h2")
     }
-    assert [img["alt"] for img in items["with"]] == ["閱覽室的長桌"]
+    [img] = items["with"]
+    assert img["alt"] == "閱覽室的長桌"
+    assert img["src"] == "../assets/thumbnails/media/%E9%96%B1%E8%A6%BD%E5%AE%A4%202026.png-160w.webp"
+    assert (out / "assets/thumbnails/media/閱覽室 2026.png-160w.webp").is_file()
+    # The PNG and a JPEG of the same name are two thumbnails.
+    [jpeg] = items["jpeg"]
+    assert (jpeg["src"], jpeg["width"], jpeg["height"]) == (
+        "../assets/thumbnails/media/%E9%96%B1%E8%A6%BD%E5%AE%A4%202026.jpg-133w.webp",
+        "133",
+        "100",
+    )
     assert items["heic"] == [] and items["plain"] == []
     # The post page still shows the file itself.
     assert 'alt="線條畫"' in (out / "posts/heic/index.html").read_text("utf-8")
     home = (out / "index.html").read_text("utf-8")
-    assert home.count('class="shelfpost-thumb"') == 1 and home.count('class="shelfpost-list-end"') == 1
+    assert home.count('class="shelfpost-thumb"') == 2 and home.count('class="shelfpost-list-end"') == 1
 
 
 def test_a_replaced_image_gets_a_new_thumbnail_and_the_incremental_build_equals_a_full_one(
@@ -217,7 +237,7 @@ def test_a_replaced_image_gets_a_new_thumbnail_and_the_incremental_build_equals_
     cache = lib.root / WORK_DIR / THUMBNAIL_CACHE
     before = sorted(p.name for p in cache.iterdir())
     assert len(before) == 3  # the entry and its two files
-    first = (out / "assets/thumbnails/media/pic-160w.webp").read_bytes()
+    first = (out / "assets/thumbnails/media/pic.png-160w.webp").read_bytes()
 
     # The editor uploads a portrait photo under the same name, and gives the other post one.
     photo(lib.root / "content/media/pic.png", (900, 1200))
@@ -236,8 +256,8 @@ def test_a_replaced_image_gets_a_new_thumbnail_and_the_incremental_build_equals_
     assert_same_site(out, full, "image replaced, image added")
 
     # Portrait: 100 high; the old thumbnail's cache entry is gone.
-    assert (out / "assets/thumbnails/media/pic-75w.webp").read_bytes() != first
-    assert not (out / "assets/thumbnails/media/pic-160w.webp").exists()
+    assert (out / "assets/thumbnails/media/pic.png-75w.webp").read_bytes() != first
+    assert not (out / "assets/thumbnails/media/pic.png-160w.webp").exists()
     page = (out / "news/index.html").read_text("utf-8")
     assert 'width="75" height="100" alt="閱覽室的長桌"' in page
     assert 'width="133" height="100" alt="新照片"' in page
@@ -296,7 +316,7 @@ def test_a_full_list_of_photo_posts_stays_within_the_weight_budget(lib: Lib, tmp
     assert sum(sizes_1x) < PHOTO_LIST_BUDGET, sizes_1x
     assert sum(sizes_2x) < 3 * PHOTO_LIST_BUDGET, sizes_2x
     # The photos themselves (~100 KB each) are not on the list page.
-    assert "photo-00.jpg" not in (out / "news/index.html").read_text("utf-8")
+    assert "../media/photo-" not in (out / "news/index.html").read_text("utf-8")
 
 
 # --- the thumbnails themselves --------------------------------------------------------------

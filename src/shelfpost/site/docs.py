@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -80,13 +80,13 @@ CSS = """\
 .shelfpost-banner { border-left: .2rem solid var(--md-warning-fg-color, #ff9100); padding: .4rem .8rem; }
 .shelfpost-image img { max-width: 100%; height: auto; }
 .shelfpost-event dt { font-weight: 700; }
+.shelfpost-event dd { margin: 0 0 .4rem 0; }
 /* A post's thumbnail in a list sits at the end of the line beside its date and summary; the
    next post's title starts below it. On a phone it takes at most two fifths of the width. */
 .md-typeset .shelfpost-thumb { float: right; float: inline-end; margin: .3rem 0 .6rem 1rem; margin-inline: 1rem 0; }
 .md-typeset .shelfpost-thumb img { display: block; border-radius: .1rem; }
 .md-typeset .shelfpost-thumb ~ :is(h2, h3, nav, .shelfpost-list-end) { clear: both; }
 @media screen and (max-width: 30em) { .md-typeset .shelfpost-thumb { max-width: 40%; } .md-typeset .shelfpost-thumb img { height: auto; } }
-.shelfpost-event dd { margin: 0 0 .4rem 0; }
 /* Links in grey lines are underlined: colour alone does not set them apart (WCAG 1.4.1). */
 .md-typeset .shelfpost-meta a, .md-typeset .shelfpost-tags a, .md-typeset .shelfpost-pager a { text-decoration: underline; }
 /* Tab labels at full strength (Material dims them to 70%, under 4.5:1 on any primary colour);
@@ -284,10 +284,10 @@ class SiteRenderer:
         thumb = self.thumbnails.thumbnail(self.library.root / post.image)
         if thumb is None:
             return None
-        stem = PurePosixPath(post.image[len(CONTENT) + 1 :]).with_suffix("").as_posix()
+        name = post.image[len(CONTENT) + 1 :]  # with its extension: pic.png and pic.jpg are two
         urls = {}
         for density, source in sorted(thumb.files.items()):
-            doc = f"{THUMBNAILS_DOC}/{stem}-{thumb.width * density}w.webp"
+            doc = f"{THUMBNAILS_DOC}/{name}-{thumb.width * density}w.webp"
             self.tree.copy(doc, source)
             urls[density] = relative_url(here, doc)
         srcset = ", ".join(f"{url} {density}x" for density, url in urls.items()) if len(urls) > 1 else ""
