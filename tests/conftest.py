@@ -114,7 +114,10 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample library's site at :data:`SAMPLE_NOW`, built once per test run and shared by
     every xdist worker (the first builds it under a lock, the others wait and reuse it).
     Read-only: a test that changes the site builds its own."""
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of a run
+    base = tmp_path_factory.getbasetemp()
+    # The same folder for every xdist worker of a run (their basetemps share a parent); without
+    # xdist the parent is /tmp/pytest-of-USER, which every run (and every worktree) shares.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     out = shared / "sample-site"
     with open(shared / "sample-site.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

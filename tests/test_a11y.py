@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
+from conftest import SAMPLE_NOW
 from shelfpost import load_library
 from shelfpost.site.docs import ACCESSIBLE_PRIMARY
 from test_browser import ARGS, CHROMIUM, block_outside, type_chinese, wait_for_search_ready
@@ -324,6 +325,97 @@ def test_404_page_is_served_with_the_site_look(page: Any, served: str) -> None:
     assert page.locator("header.md-header").evaluate("e => getComputedStyle(e).position") == "sticky"
     page.locator("a.md-header__button.md-logo").click()
     page.wait_for_url(served + "/")
+
+
+# --- lists with thumbnails (issue 13, item 12) ---------------------------------------------
+
+THUMBNAILS = "/assets/thumbnails/"
+
+
+@pytest.mark.parametrize(("path", "least"), [("/", 1), ("/archive/2026/10/", 4)])
+def test_list_page_weight_with_every_thumbnail_stays_under_budget(
+    page: Any, served: str, host: Host, path: str, least: int
+) -> None:
+    """A list scrolled to the end, so every lazy thumbnail has loaded: the 1x files on an
+    ordinary screen, never a post's full image."""
+    host.sent.clear()
+    page.goto(served + path)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_load_state("networkidle")
+    page.locator(".shelfpost-thumb img").evaluate_all("els => Promise.all(els.map(i => i.decode()))")
+    page.wait_for_load_state("networkidle")
+    sent = dict(host.sent)
+    thumbs = {p: n for p, n in sent.items() if p.startswith(THUMBNAILS)}
+    shown = page.locator(".shelfpost-thumb img").count()
+    assert shown >= least and len(thumbs) == shown, (shown, sorted(thumbs))
+    assert all(p.endswith("-160w.webp") for p in thumbs), sorted(thumbs)
+    assert not [p for p in sent if p.startswith("/media/")], sent
+    total = sum(sent.values())
+    print(
+        f"{path} weight: {total} bytes in {len(sent)} files, {shown} thumbnails {sum(thumbs.values())} bytes"
+    )
+    assert total < PAGE_WEIGHT_BUDGET, sorted(sent.items(), key=lambda kv: -kv[1])
+
+
+def test_a_sharp_screen_gets_the_2x_thumbnails(browser: Any, served: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=2)
+    tab = context.new_page()
+    block_outside(tab, served)
+    tab.goto(served + "/news/")
+    first = tab.locator(".shelfpost-thumb img").first
+    first.scroll_into_view_if_needed()
+    first.evaluate("i => i.decode()")
+    assert first.evaluate("i => i.currentSrc").endswith("-320w.webp")
+    assert first.evaluate("i => i.clientWidth") == 160  # (naturalWidth is density-corrected: 160 too)
+    context.close()
+
+
+def test_thumbnails_keep_their_place_before_they_load(page: Any, served: str) -> None:
+    """While the thumbnails are still on their way (held back here), each one's box already
+    has its size, so nothing moves when they arrive (width and height on the img)."""
+    held: list[Any] = []
+    page.route("**/assets/thumbnails/**", lambda route: held.append(route))
+    page.goto(served + "/archive/2026/10/")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    thumbs = page.locator(".shelfpost-thumb img")
+    for _ in range(100):  # until the browser has asked for every lazy thumbnail
+        if len(held) >= thumbs.count():
+            break
+        page.wait_for_timeout(50)
+    measure = (
+        "els => els.map(e => [e.complete, Math.round(e.getBoundingClientRect().width),"
+        " Math.round(e.getBoundingClientRect().height)])"
+    )
+    waiting = thumbs.evaluate_all(measure)
+    assert len(held) == len(waiting) > 0 and all(box == [False, 160, 84] for box in waiting), (
+        len(held),
+        waiting,
+    )
+    for route in held:
+        route.continue_()
+    thumbs.evaluate_all("els => Promise.all(els.map(i => i.decode()))")
+    assert thumbs.evaluate_all(measure) == [[True, 160, 84]] * len(waiting)
+
+
+def test_a_screen_reader_hears_each_title_once_and_what_the_picture_shows(
+    page: Any, served: str, sample_copy: Path
+) -> None:
+    library = load_library(sample_copy)
+    page.goto(served + "/news/")
+    tree = page.locator("article").aria_snapshot()
+    lines = tree.splitlines()
+    listed = [p for p in library.live_posts(SAMPLE_NOW) if p.type == "news"]
+    for post in listed:
+        # One link per post, its title (the heading's name is the same words, read as one).
+        assert tree.count(f'link "{post.title}"') == 1, (post.title, tree)
+        if post.image_alt:
+            # The picture is read once, with its alt text, as a node of its own beside the
+            # heading: not inside the title's link, and not a link of its own.
+            [img] = [line for line in lines if f'img "{post.image_alt}"' in line]
+            heading = next(line for line in lines if line.lstrip().startswith(f'- heading "{post.title}'))
+            assert len(img) - len(img.lstrip()) == len(heading) - len(heading.lstrip()), (img, heading)
+            assert tree.count(post.image_alt) == 1, (post.image_alt, tree)
+    assert any(p.image_alt for p in listed) and any(not p.image for p in listed)
 
 
 # --- screenshots --------------------------------------------------------------------------

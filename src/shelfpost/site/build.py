@@ -34,8 +34,11 @@ from shelfpost.site.feeds import feed_files, render_feeds, section_sitemaps
 from shelfpost.site.ical import public_events
 from shelfpost.site.incremental import build_epoch, build_key
 from shelfpost.site.text import strings_for
+from shelfpost.site.thumbs import Thumbnailer
 
 WORK_DIR = ".shelfpost/build"
+#: The lists' thumbnails, kept across builds (full ones too), named by their image's bytes.
+THUMBNAIL_CACHE = "thumbnails"
 
 
 @dataclass(frozen=True)
@@ -265,7 +268,9 @@ def build_site(
                     )
                 )
             # Phase 2: every output in memory, then written over the last docs tree.
-            tree = render_docs(library, now, preview)
+            thumbnails = Thumbnailer(work / THUMBNAIL_CACHE)
+            tree = render_docs(library, now, preview, thumbnails)
+            thumbnails.prune()
             for path, data in render_feeds(library, now).items():
                 tree.add(path, data.decode("utf-8"))
             tree.add(EVENTS_ICS, public_events(library, now).decode("utf-8"))

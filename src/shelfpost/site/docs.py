@@ -48,6 +48,7 @@ from shelfpost.site.text import (
     strings_for,
     tag_slug,
 )
+from shelfpost.site.thumbs import Thumbnailer
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "site"
 LIBRARY_TEMPLATES = "templates/site"
@@ -59,6 +60,8 @@ PARTNERS_PAGE = "partners.md"
 #: its alt text is the library's name either way.
 SHARE_CARD = "share-card.png"
 SHARE_CARD_DOC = "assets/share-card.png"
+#: Where the lists' thumbnails of post images go (site/thumbs.py makes them).
+THUMBNAILS_DOC = "assets/thumbnails"
 #: Primary colours of Material's palette whose white header text stays under WCAG
 #: AA's 4.5:1, each replaced by the nearest Material Design shade that passes
 #: (tests/test_a11y.py checks the ratios; axe-core checks the sample's teal).
@@ -78,6 +81,12 @@ CSS = """\
 .shelfpost-image img { max-width: 100%; height: auto; }
 .shelfpost-event dt { font-weight: 700; }
 .shelfpost-event dd { margin: 0 0 .4rem 0; }
+/* A post's thumbnail in a list sits at the end of the line beside its date and summary; the
+   next post's title starts below it. On a phone it takes at most two fifths of the width. */
+.md-typeset .shelfpost-thumb { float: right; float: inline-end; margin: .3rem 0 .6rem 1rem; margin-inline: 1rem 0; }
+.md-typeset .shelfpost-thumb img { display: block; border-radius: .1rem; }
+.md-typeset .shelfpost-thumb ~ :is(h2, h3, nav, .shelfpost-list-end) { clear: both; }
+@media screen and (max-width: 30em) { .md-typeset .shelfpost-thumb { max-width: 40%; } .md-typeset .shelfpost-thumb img { height: auto; } }
 /* Links in grey lines are underlined: colour alone does not set them apart (WCAG 1.4.1). */
 .md-typeset .shelfpost-meta a, .md-typeset .shelfpost-tags a, .md-typeset .shelfpost-pager a { text-decoration: underline; }
 /* Tab labels at full strength (Material dims them to 70%, under 4.5:1 on any primary colour);
@@ -134,10 +143,21 @@ class Tree:
 
 
 @dataclass(frozen=True)
+class ListImage:
+    """A post's thumbnail in a list: relative URLs and the size it is shown at (CSS pixels)."""
+
+    src: Markup
+    srcset: Markup
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Entry:
     post: Post
     url: Markup
     label: str
+    image: ListImage | None = None
 
 
 def post_doc(post: Post) -> str:
@@ -186,8 +206,11 @@ def front_matter(meta: dict[str, Any]) -> str:
 class SiteRenderer:
     """Renders one snapshot at one moment into a :class:`Tree`."""
 
-    def __init__(self, library: Library, now: datetime, preview: bool = False) -> None:
+    def __init__(
+        self, library: Library, now: datetime, preview: bool = False, thumbnails: Thumbnailer | None = None
+    ) -> None:
         assert library.config is not None, "render only a library whose config loaded"
+        self.thumbnails = thumbnails
         self.library = library
         self.config = library.config
         self.now = now
@@ -241,8 +264,34 @@ class SiteRenderer:
             image=self.share_card,
         )
 
-    def entries(self, posts: Iterable[Post], here: str) -> list[Entry]:
-        return [Entry(p, relative(here, post_doc(p)), self.config.types[p.type].label) for p in posts]
+    def entries(self, posts: Iterable[Post], here: str, images: bool = False) -> list[Entry]:
+        """The posts as a list on ``here``; with ``images``, each with its thumbnail."""
+        return [
+            Entry(
+                p,
+                relative(here, post_doc(p)),
+                self.config.types[p.type].label,
+                self.list_image(p, here) if images else None,
+            )
+            for p in posts
+        ]
+
+    def list_image(self, post: Post, here: str) -> ListImage | None:
+        """The post's thumbnail for a list, its files added to the tree; None without an
+        image, without a thumbnailer, or when the image cannot be read."""
+        if not post.image or not post.image_alt or self.thumbnails is None:
+            return None
+        thumb = self.thumbnails.thumbnail(self.library.root / post.image)
+        if thumb is None:
+            return None
+        name = post.image[len(CONTENT) + 1 :]  # with its extension: pic.png and pic.jpg are two
+        urls = {}
+        for density, source in sorted(thumb.files.items()):
+            doc = f"{THUMBNAILS_DOC}/{name}-{thumb.width * density}w.webp"
+            self.tree.copy(doc, source)
+            urls[density] = relative_url(here, doc)
+        srcset = ", ".join(f"{url} {density}x" for density, url in urls.items()) if len(urls) > 1 else ""
+        return ListImage(urls[1], Markup(srcset), thumb.width, thumb.height)  # noqa: S704 - percent-encoded URLs
 
     def body_for_site(self, doc: Document, here: str) -> Markup:
         """The body with links to posts, pages and media pointed at their docs paths."""
@@ -309,7 +358,7 @@ class SiteRenderer:
                 title=page_title,
                 intro=intro if n == 0 else "",
                 pager=pager,
-                entries=self.entries(chunk, here),
+                entries=self.entries(chunk, here, images=True),
                 upcoming=self.entries(upcoming, here) if upcoming is not None and n == 0 else None,
                 events_ics=relative_url(here, EVENTS_ICS),
             )
@@ -397,7 +446,7 @@ class SiteRenderer:
             "index.md",
             {"search": {"exclude": True}},
             self.page_card("index.md", cfg.name),
-            entries=self.entries(self.posts[: cfg.site.latest], "index.md"),
+            entries=self.entries(self.posts[: cfg.site.latest], "index.md", images=True),
             upcoming=self.entries(event_posts[:5], "index.md"),
             sections=sections,
             archive_url=relative("index.md", "archive/index.md"),
@@ -561,5 +610,8 @@ class SiteRenderer:
         )
 
 
-def render_docs(library: Library, now: datetime, preview: bool = False) -> Tree:
-    return SiteRenderer(library, now, preview).run()
+def render_docs(
+    library: Library, now: datetime, preview: bool = False, thumbnails: Thumbnailer | None = None
+) -> Tree:
+    """The docs tree of the site at ``now``; lists show thumbnails when a thumbnailer is given."""
+    return SiteRenderer(library, now, preview, thumbnails).run()
