@@ -52,7 +52,8 @@ def init(
 
     It holds shelfpost.yml, mkdocs.yml, the plan (its targets and five risks), a team
     file with the lead, one example post per type (drafts), the handbook and the reply
-    guidelines, the workflows with shelfpost pinned in requirements.txt, the
+    guidelines, every workflow (pull request, publish, inbox, metrics, reports; the
+    schedules from the time zone) with shelfpost pinned in requirements.txt, the
     pull-request template, the issue forms and CODEOWNERS. `check` and `build` pass on
     it at once. What is not given is asked (or, with --yes, defaulted).
     """
