@@ -44,6 +44,13 @@ check: $(VENV)/.runtime
 template: $(VENV)/.runtime
 	$(BIN)/shelfpost init "$(or $(OUT),build/template)" --yes
 
+# The sample library is `shelfpost init`'s output plus its own content (posts, plan,
+# calendar, partners, data/): this rewrites init's files in it after a change of
+# src/shelfpost/templates/init/. tests/test_sample.py fails until it is run.
+.PHONY: sample
+sample: $(VENV)/.runtime
+	$(BIN)/python scripts/make_sample.py
+
 browser:
 	CACHE_DIR="$(CACHE)" sh scripts/install-browser.sh
 

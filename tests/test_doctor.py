@@ -40,6 +40,7 @@ channels:
     credentials: {identifier: SHELFPOST_BLUESKY_HANDLE, app_password: SHELFPOST_BLUESKY_APP_PASSWORD}
 """
 SECRETS = ["SHELFPOST_BLUESKY_APP_PASSWORD", "SHELFPOST_BLUESKY_HANDLE", "SHELFPOST_MASTODON_TOKEN"]
+SECRETS += ["SHELFPOST_INBOX_KEY"]  # the inbox workflow's key (shelfpost.yml inbox.key_env)
 
 
 class Settings:

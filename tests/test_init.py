@@ -4,8 +4,10 @@ dry-runs with no edits; its workflows lint clean; bad answers are refused."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
-from datetime import date
+import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,9 @@ from shelfpost.adopt.pin import read_pin
 from shelfpost.errors import ShelfpostError
 from shelfpost.version import __version__
 from test_workflows import tool
+
+#: The workflows a library runs: every one of the sample's but the tool's own CI.
+LIBRARY_WORKFLOWS = ("inbox.yml", "metrics.yml", "pr-comment.yml", "pr.yml", "publish.yml", "reports.yml")
 
 ARGS = [
     "--name", "河口鎮立圖書館 Estuary Town Library",
@@ -51,6 +56,22 @@ def git(root: Path, *args: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def lint_workflows(root: Path) -> None:
+    """actionlint and zizmor with the rules test_workflows.py holds this repository to."""
+    workflows = sorted((root / ".github/workflows").glob("*.yml"))
+    lint = subprocess.run(
+        [tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck"), "-pyflakes=", *map(str, workflows)],
+        capture_output=True, text=True, cwd=root, timeout=120,
+    )  # fmt: skip
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    zizmor = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", "--persona", "auditor", "--format", "plain", ".github"],
+        capture_output=True, text=True, cwd=root, timeout=120,
+    )  # fmt: skip
+    assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
+    assert "No findings to report" in zizmor.stdout + zizmor.stderr
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +136,7 @@ def test_nothing_of_the_sample_library_comes_along(new_library: Path) -> None:
     tracked = subprocess.run(
         ["git", "ls-files"], cwd=new_library, check=True, capture_output=True, text=True
     ).stdout.split()
-    assert len(tracked) == 28
+    assert len(tracked) == 32
     for rel in tracked:
         text = (new_library / rel).read_text(encoding="utf-8")
         for name in SAMPLE_NAMES:
@@ -124,23 +145,14 @@ def test_nothing_of_the_sample_library_comes_along(new_library: Path) -> None:
 
 def test_the_workflows_install_the_pinned_tool_and_lint_clean(new_library: Path) -> None:
     workflows = sorted((new_library / ".github/workflows").glob("*.yml"))
-    assert {p.name for p in workflows} == {"pr.yml", "pr-comment.yml", "publish.yml"}
+    # every workflow of the sample library (test_sample.py: the sample's are these files)
+    assert {p.name for p in workflows} == set(LIBRARY_WORKFLOWS)
     for path in workflows:
         text = path.read_text(encoding="utf-8")
         assert "pip install" in text and "-q ." not in text
         assert all("-r requirements.txt" in line for line in text.splitlines() if "pip install" in line)
     assert read_pin(new_library) == (5, __version__)
-    lint = subprocess.run(
-        [tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck"), "-pyflakes=", *map(str, workflows)],
-        capture_output=True, text=True, cwd=new_library, timeout=120,
-    )  # fmt: skip
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    zizmor = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", "--persona", "auditor", "--format", "plain", ".github"],
-        capture_output=True, text=True, cwd=new_library, timeout=120,
-    )  # fmt: skip
-    assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
-    assert "No findings to report" in zizmor.stdout + zizmor.stderr
+    lint_workflows(new_library)
     dependabot = yaml.safe_load((new_library / ".github/dependabot.yml").read_text(encoding="utf-8"))
     assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"pip", "github-actions"}
     readme = (new_library / "README.md").read_text(encoding="utf-8")
@@ -203,45 +215,6 @@ def test_defaults_alone_make_a_valid_library() -> None:
         validate(Answers(lead_github="not a name"))
 
 
-def test_the_repositorys_own_workflows_and_the_templates_agree_but_for_the_install_line() -> None:
-    """The template's workflows are the sample's, with the pinned install: they cannot drift."""
-    for name in ("pr.yml", "pr-comment.yml", "publish.yml"):
-        ours = (REPO / ".github/workflows" / name).read_text(encoding="utf-8")
-        theirs = (REPO / "src/shelfpost/templates/init/dot-github/workflows" / name).read_text(
-            encoding="utf-8"
-        )
-        pinned = (
-            "python -m pip install --disable-pip-version-check -q -r requirements.txt  # the pinned shelfpost"
-        )
-        assert ours.replace("python -m pip install --disable-pip-version-check -q .", pinned) == theirs, name
-
-
-#: The sample library's files that are the template's (only the sample's own words differ).
-SHARED = {
-    "mkdocs.yml": "mkdocs.yml",
-    "plan/targets.yml": "plan/targets.yml",
-    ".github/PULL_REQUEST_TEMPLATE.md": "dot-github/PULL_REQUEST_TEMPLATE.md",
-    ".github/ISSUE_TEMPLATE/post-idea.yml": "dot-github/ISSUE_TEMPLATE/post-idea.yml",
-    ".github/dependabot.yml": "dot-github/dependabot.yml",
-    "content/pages/handbook.md": "content/pages/handbook.md",
-    "content/pages/reply-guidelines.md": "content/pages/reply-guidelines.md",
-}
-SAMPLE_WORDS = {
-    "（台北時間）": "",
-    "署名「晴川市立圖書館」即可": "署名圖書館的名稱即可",
-    "satisfaction_baseline: 2026-Q3": "# satisfaction_baseline: 2027-Q1",  # a new library has no survey yet
-}
-
-
-@pytest.mark.parametrize("sample", sorted(SHARED))
-def test_the_sample_library_shares_the_templates_files(sample: str) -> None:
-    text = (REPO / sample).read_text(encoding="utf-8")
-    for ours, theirs in SAMPLE_WORDS.items():
-        text = text.replace(ours, theirs)
-    template = REPO / "src/shelfpost/templates/init" / SHARED[sample]
-    assert text == template.read_text(encoding="utf-8"), f"{sample} and {template} drifted apart"
-
-
 def test_a_taken_folder_is_refused_before_any_question(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -252,3 +225,220 @@ def test_a_taken_folder_is_refused_before_any_question(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", str(tmp_path / "taken")], input="")
     assert result.exit_code == 2, result.output
     assert "Library name" not in result.output and "is not empty" in result.output
+
+
+def test_the_library_workflows_are_the_samples() -> None:
+    sample = {p.name for p in (REPO / ".github/workflows").glob("*.yml")}
+    assert sample - set(LIBRARY_WORKFLOWS) == {"ci.yml"}  # the tool's own test suite
+
+
+def test_the_schedules_follow_the_libraries_time_zone(tmp_path: Path) -> None:
+    """New York has two UTC offsets: a cron line for each, and the jobs run on either."""
+    root = tmp_path / "ny"
+    made = run_cli(
+        "init", str(root), *ARGS, "--timezone", "America/New_York", cwd=tmp_path, env=env(tmp_path)
+    )
+    assert made.returncode == 0, made.stderr
+    flow = yaml.load(
+        (root / ".github/workflows/reports.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader
+    )
+    schedule = run_cli("report", "schedule", cwd=root, env=env(tmp_path))
+    assert schedule.returncode == 0, schedule.stderr
+    assert schedule.stdout == "".join(
+        f'- cron: "{c["cron"]}"  # {n}\n'
+        for c, n in zip(flow["on"]["schedule"], ["weekly", "weekly", "month-end", "month-end"], strict=True)
+    )
+    assert [c["cron"] for c in flow["on"]["schedule"]] == [
+        "0 13 * * 5", "0 12 * * 5", "0 22 28-31 * *", "0 21 28-31 * *",
+    ]  # fmt: skip
+    assert flow["jobs"]["weekly"]["if"] == (
+        "${{ github.event.schedule == '0 13 * * 5' || github.event.schedule == '0 12 * * 5' "
+        "|| inputs.report == 'weekly' }}"
+    )
+    metrics = (root / ".github/workflows/metrics.yml").read_text(encoding="utf-8")
+    assert (
+        '- cron: "23 11 * * *"  # daily, 06:23 in America/New_York (UTC-5; an hour later in summer time)'
+        in metrics
+    )
+    lint_workflows(root)
+
+
+def run_steps(workflow: Path, job: str, clone: Path, tmp_path: Path) -> list[str]:
+    """A job's own scripts after the install step, run by bash as the runner runs them
+    (``bash -e``), with the job's env; no secret is set. The names of the steps run."""
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"][job]["steps"]
+    ran = []
+    for step in steps:
+        script = step.get("run", "")
+        if not script or "pip install" in script:
+            continue
+        values = {k: str(v) for k, v in (step.get("env") or {}).items() if "${{" not in str(v)}
+        values["RUN_ID"] = "1"
+        step_env = {**env(tmp_path), **values, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+        done = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=clone, env=step_env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"{workflow.name} {step['name']}: {done.stdout}{done.stderr}"
+        ran.append(step["name"])
+    return ran
+
+
+def test_the_sync_workflows_pass_before_the_first_account(new_library: Path, tmp_path: Path) -> None:
+    """A new library has no Mastodon or Bluesky channel and no key yet: the hourly inbox
+    run and the daily metrics run pass, and push nothing."""
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(new_library), str(origin)], check=True)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+    before = subprocess.run(["git", "rev-parse", "HEAD"], cwd=origin, capture_output=True, text=True).stdout
+    for name, job in (("inbox.yml", "sync"), ("metrics.yml", "sync")):
+        ran = run_steps(clone / ".github/workflows" / name, job, clone, tmp_path)
+        assert len(ran) == 2, ran  # the sync, then the commit
+    after = subprocess.run(["git", "rev-parse", "HEAD"], cwd=origin, capture_output=True, text=True).stdout
+    assert after == before
+
+
+def test_the_place_the_pin_installs_from_is_one_value(tmp_path: Path) -> None:
+    default = (REPO / "src/shelfpost/adopt/pin.py").read_text(encoding="utf-8")
+    assert default.count("github.com/shelfpost/shelfpost") == 1  # TOOL_SOURCE, nowhere else in src/
+    for path in (REPO / "src/shelfpost").rglob("*"):
+        if path.is_file() and path.suffix in {".py", ".j2", ".yml", ".md"} and path.name != "pin.py":
+            assert "github.com/shelfpost" not in path.read_text(encoding="utf-8"), path
+    index = run_cli(
+        "init", str(tmp_path / "a"), *ARGS, "--tool-source", "pypi", cwd=tmp_path, env=env(tmp_path)
+    )
+    assert index.returncode == 0, index.stderr
+    assert read_pin(tmp_path / "a") == (5, __version__)
+    assert f"\nshelfpost=={__version__}\n" in (tmp_path / "a/requirements.txt").read_text(encoding="utf-8")
+    assert "https://pypi.org/project/shelfpost/" in (tmp_path / "a/README.md").read_text(encoding="utf-8")
+    fork = "git+https://git.example.net/city-libraries/shelfpost"
+    mirror = run_cli(
+        "init", str(tmp_path / "b"), *ARGS, cwd=tmp_path, env={**env(tmp_path), "SHELFPOST_TOOL_SOURCE": fork}
+    )
+    assert mirror.returncode == 0, mirror.stderr
+    requirements = (tmp_path / "b/requirements.txt").read_text(encoding="utf-8")
+    assert f"\nshelfpost @ {fork}@v{__version__}\n" in requirements
+    assert "(https://git.example.net/city-libraries/shelfpost)" in (tmp_path / "b/README.md").read_text(
+        encoding="utf-8"
+    )
+    bad = run_cli(
+        "init",
+        str(tmp_path / "c"),
+        *ARGS,
+        "--tool-source",
+        "github.com/x/shelfpost",
+        cwd=tmp_path,
+        env=env(tmp_path),
+    )
+    assert (
+        bad.returncode == 2
+        and "--tool-source: 'github.com/x/shelfpost' is not a place to install" in bad.stderr
+    )
+    assert "Traceback" not in bad.stderr and not (tmp_path / "c").exists()
+
+
+def test_names_stay_readable_and_yaml_safe(tmp_path: Path) -> None:
+    """Chinese is written as it is (not \\uXXXX), and a name with YAML's own marks
+    (colon, hash, quotes) still makes a library that checks and builds."""
+    name = '河口鎮立圖書館: "北岸" #1 分館'
+    root = tmp_path / "lib"
+    made = run_cli(
+        "init",
+        str(root),
+        *ARGS,
+        "--name",
+        name,
+        "--lead-name",
+        "周小芸 'Yun'",
+        cwd=tmp_path,
+        env=env(tmp_path),
+    )
+    assert made.returncode == 0, made.stderr
+    config = (root / "shelfpost.yml").read_text(encoding="utf-8")
+    assert 'name: "河口鎮立圖書館: \\"北岸\\" #1 分館"' in config and "\\u" not in config
+    assert yaml.safe_load(config)["library"]["name"] == name
+    check = run_cli("check", cwd=root, env=env(tmp_path))
+    assert check.returncode == 0, check.stdout + check.stderr
+    build = run_cli("build", "--now", NOW, "--out", str(tmp_path / "site"), cwd=root, env=env(tmp_path))
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert "河口鎮立圖書館: &#34;北岸&#34; #1 分館" in (tmp_path / "site/index.html").read_text(
+        encoding="utf-8"
+    ) or (
+        "河口鎮立圖書館: &quot;北岸&quot; #1 分館"
+        in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    )
+
+
+KEY_LINE = re.compile(r"^  # (\s*[a-z_]+:(?: .*)?)$")
+
+
+def test_the_commented_channels_are_valid_once_uncommented(new_library: Path, tmp_path: Path) -> None:
+    """Mastodon, Bluesky and the mailing list, as plan/channels.yml shows them: a lead
+    who removes the `# ` gets a plan that checks, and doctor lists every secret."""
+    root = tmp_path / "lib"
+    subprocess.run(["git", "clone", "-q", str(new_library), str(root)], check=True)
+    path = root / "plan/channels.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    uncommented = [("  " + m.group(1)) if (m := KEY_LINE.match(line)) else line for line in lines]
+    assert sum(a != b for a, b in zip(lines, uncommented, strict=True)) > 30
+    path.write_text("\n".join(uncommented) + "\n", encoding="utf-8")
+    channels = yaml.safe_load(path.read_text(encoding="utf-8"))["channels"]
+    assert set(channels) == {"site", "feed", "mastodon", "bluesky", "newsletter"}
+    check = run_cli("check", cwd=root, env=env(tmp_path))
+    assert check.returncode == 0, check.stdout + check.stderr
+    doctor = run_cli("doctor", "--offline", cwd=root, env=env(tmp_path))
+    assert doctor.returncode == 0, doctor.stderr
+    assert (
+        "SHELFPOST_BLUESKY_APP_PASSWORD, SHELFPOST_BLUESKY_HANDLE, SHELFPOST_MASTODON_TOKEN, "
+        "SHELFPOST_SMTP_PASSWORD, SHELFPOST_SMTP_USER, SHELFPOST_INBOX_KEY" in doctor.stdout
+    )
+    publish = yaml.safe_load((root / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
+    inbox = yaml.safe_load((root / ".github/workflows/inbox.yml").read_text(encoding="utf-8"))
+    given = str(publish["jobs"]["publish"]["steps"]) + str(inbox["jobs"]["sync"]["steps"])
+    for secret in ("SHELFPOST_BLUESKY_APP_PASSWORD", "SHELFPOST_SMTP_USER", "SHELFPOST_INBOX_KEY"):
+        assert f"secrets.{secret}" in given, secret  # the workflows pass each to its step
+
+
+def test_the_template_repository_is_inits_output_with_its_defaults(tmp_path: Path) -> None:
+    """`make template` (its real recipe) writes what render_library gives for the defaults."""
+    out = tmp_path / "template"
+    venv = Path(sys.executable).parent.parent
+    made = subprocess.run(
+        ["make", "-s", "-o", f"{venv}/.runtime", "template", f"VENV={venv}", f"OUT={out}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=env(tmp_path),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    written = {
+        p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()
+    }
+    assert written == render_library(validate(Answers()), datetime.now(UTC).date())
+    check = run_cli("check", cwd=out, env=env(tmp_path))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_more_bad_answers_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("mine\n", encoding="utf-8")
+    a_file = run_cli("init", str(tmp_path / "a-file"), *ARGS, cwd=tmp_path, env=env(tmp_path))
+    assert a_file.returncode == 2 and "a-file' is a file" in a_file.stderr  # click refuses it
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "mine\n"
+    for url in ("https://", "ftp://library.example.net/", "//library.example.net/"):
+        bad = run_cli("init", str(tmp_path / "b"), *ARGS, "--url", url, cwd=tmp_path, env=env(tmp_path))
+        assert bad.returncode == 2 and "is not a full address" in bad.stderr, url
+        assert "Traceback" not in bad.stderr and not (tmp_path / "b").exists()
+    several = run_cli(
+        "init",
+        str(tmp_path / "c"),
+        *ARGS,
+        "--timezone",
+        "Taipei",
+        "--language",
+        "中文",
+        cwd=tmp_path,
+        env=env(tmp_path),
+    )
+    assert several.returncode == 2  # every bad answer in one message
+    assert (
+        "--language: '中文' is not a language tag" in several.stderr
+        and "--timezone: 'Taipei'" in several.stderr
+    )
+    assert not (tmp_path / "c").exists()

@@ -36,14 +36,21 @@ class Step:
     detail: str = ""
 
 
+#: The channel kinds the inbox workflow (inbox.yml) syncs: with one of them, it needs its key.
+INBOX_KINDS = ("mastodon", "bluesky")
+
+
 def secret_names(library: Library) -> list[str]:
-    """The environment variable names plan/channels.yml gives for credentials."""
+    """The environment variable names plan/channels.yml gives for credentials, then the
+    inbox's hashing key (shelfpost.yml ``inbox.key_env``) once a channel is synced."""
     names: list[str] = []
     for channel in library.plan.channels.values():
         names += list(channel.credentials.values())
         if channel.email is not None:
             names += [n for n in (channel.email.username_env, channel.email.password_env) if n]
-    return sorted(set(names))
+    inbox = [library.config.inbox_key_env] if library.config else []
+    synced = any(c.kind in INBOX_KINDS for c in library.plan.channels.values())
+    return sorted(set(names)) + [n for n in inbox if synced and n not in names]
 
 
 def offline_steps(library: Library, full_name: str = "OWNER/NAME", branch: str = "main") -> list[Step]:
@@ -63,7 +70,7 @@ def offline_steps(library: Library, full_name: str = "OWNER/NAME", branch: str =
         ),
         Step(
             "secrets",
-            f"the secrets plan/channels.yml names are set in `{ENVIRONMENT}`: "
+            f"the secrets plan/channels.yml (and the inbox) name are set in `{ENVIRONMENT}`: "
             + (", ".join(secrets) if secrets else "none named yet"),
             f"{web}/settings/environments: `{ENVIRONMENT}` > Environment secrets > Add secret",
         ),

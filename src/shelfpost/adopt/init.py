@@ -9,18 +9,20 @@ Pure but for :func:`write_library`, which writes the files into an empty folder.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from jinja2 import Environment, StrictUndefined
 
-from shelfpost.adopt.pin import pin_line
+from shelfpost.adopt.pin import TOOL_SOURCE, pin_line, source_problem, tool_home
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.codeowners import CODEOWNERS_PATH, codeowners_text
+from shelfpost.library.crons import daily_cron, offsets, report_crons
 from shelfpost.library.fileschemas import LANG_RE
 from shelfpost.library.model import Member
 from shelfpost.library.schema import did_you_mean
@@ -28,6 +30,8 @@ from shelfpost.version import __version__
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "init"
 EXAMPLES = "examples"  # one example post per type, placed under content/posts/YYYY/
+#: When the metrics workflow syncs each day, in the library's time (before the working day).
+METRICS_AT = time(6, 23)
 
 #: Languages Material for MkDocs' search can segment (lunr-languages, plus jieba for zh).
 SEARCH_LANGUAGES = frozenset(
@@ -92,6 +96,7 @@ class Answers:
     timezone: str = "Asia/Taipei"
     lead_name: str = "Social-media lead"
     lead_github: str = "your-github-name"
+    tool_source: str = TOOL_SOURCE
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -130,6 +135,10 @@ def validate(answers: Answers) -> Answers:
     lead_github = answers.lead_github.strip().lstrip("@")
     if not GITHUB_NAME_RE.match(lead_github):
         problems.append(f"--lead-github: {lead_github!r} is not a GitHub user name")
+    source = answers.tool_source.strip()
+    problem = source_problem(source)
+    if problem:
+        problems.append(f"--tool-source: {problem}")
     if problems:
         raise ShelfpostError(summary="init: " + "; ".join(problems), exit_code=2)
     return Answers(
@@ -139,6 +148,7 @@ def validate(answers: Answers) -> Answers:
         timezone=tz,
         lead_name=answers.lead_name.strip() or "Social-media lead",
         lead_github=lead_github,
+        tool_source=source,
         warnings=tuple(warnings),
     )
 
@@ -153,11 +163,24 @@ def _target(rel: str) -> str:
     return out[:-3] if out.endswith(".j2") else out
 
 
+def yaml_string(value: object) -> str:
+    """A YAML double-quoted scalar that keeps Chinese readable (tojson would write \\uXXXX):
+    JSON's escapes are YAML's, and every character that is not printable is escaped."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    return "".join(c if c.isprintable() or c.isascii() else f"\\u{ord(c):04x}" for c in text)
+
+
 def render_library(answers: Answers, today: date) -> dict[str, str]:
     """Every file of the new library (path relative to its root -> text)."""
     env = Environment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)  # noqa: S701  (YAML and Markdown, not HTML)
+    env.filters["yaml"] = yaml_string
     lead_id = member_id(answers.lead_github)
     first = today + timedelta(days=7)
+    zone = ZoneInfo(answers.timezone)
+    crons = report_crons(zone)
+    metrics_cron, metrics_offset = daily_cron(zone, METRICS_AT)
+    if len(offsets(zone)) > 1:
+        metrics_offset += "; an hour later in summer time"
     values = {
         "name": answers.name,
         "site_url": answers.site_url,
@@ -171,8 +194,14 @@ def render_library(answers: Answers, today: date) -> dict[str, str]:
         "end": (today.replace(year=today.year + 1) - timedelta(days=1)).isoformat()
         if not (today.month == 2 and today.day == 29)
         else (today + timedelta(days=364)).isoformat(),
-        "pin": pin_line(__version__),
+        "pin": pin_line(__version__, answers.tool_source),
+        "tool_home": tool_home(answers.tool_source),
         "version": __version__,
+        "report_crons": crons,
+        "weekly": [line for name, line in crons if name == "weekly"],
+        "month_end": [line for name, line in crons if name == "month-end"],
+        "metrics_cron": metrics_cron,
+        "metrics_offset": metrics_offset,
     }
     files: dict[str, str] = {}
     for path in sorted(TEMPLATES.rglob("*")):

@@ -135,7 +135,6 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
     assert library.config is not None
     now = parse_now(now_text, library)
     env = environment()
-    key = _key(library)
     channels = [c for c in library.plan.channels.values() if c.kind in SYNCED_KINDS]
     if only:
         if only not in library.plan.channels:
@@ -147,6 +146,10 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
                 "in data/interactions/manual/YYYY-MM.yml",
                 param_hint="--channel",
             )
+    if not channels:  # a new library before its first account: the hourly run passes
+        click.echo("no Mastodon or Bluesky channel in plan/channels.yml: nothing to sync")
+        return
+    key = _key(library)
     failed = False
     for channel in sorted(channels, key=lambda c: c.id):
         with stage(f"syncing the inbox of {channel.id}"):

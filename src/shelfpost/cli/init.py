@@ -29,6 +29,13 @@ def _ask(value: str | None, prompt: str, default: str, interactive: bool) -> str
 @click.option("--timezone", help="The library's IANA time zone, e.g. Asia/Taipei.")
 @click.option("--lead-name", help="The social-media lead's name (plan/team.yml).")
 @click.option("--lead-github", help="The social-media lead's GitHub user name (CODEOWNERS).")
+@click.option(
+    "--tool-source",
+    envvar="SHELFPOST_TOOL_SOURCE",
+    show_envvar=True,
+    help="Where the pin installs shelfpost from: a git URL (its tags) or `pypi`; "
+    f"default {DEFAULTS.tool_source}.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Ask nothing: take the default for every option not given.")
 def init(
     folder: Path,
@@ -38,13 +45,15 @@ def init(
     timezone: str | None,
     lead_name: str | None,
     lead_github: str | None,
+    tool_source: str | None,
     yes: bool,
 ) -> None:
     """Make a new library repository in FOLDER (new or empty).
 
     It holds shelfpost.yml, mkdocs.yml, the plan (its targets and five risks), a team
     file with the lead, one example post per type (drafts), the handbook and the reply
-    guidelines, the workflows with shelfpost pinned in requirements.txt, the
+    guidelines, every workflow (pull request, publish, inbox, metrics, reports; the
+    schedules from the time zone) with shelfpost pinned in requirements.txt, the
     pull-request template, the issue forms and CODEOWNERS. `check` and `build` pass on
     it at once. What is not given is asked (or, with --yes, defaulted).
     """
@@ -58,6 +67,7 @@ def init(
             timezone=_ask(timezone, "Time zone (IANA)", DEFAULTS.timezone, interactive),
             lead_name=_ask(lead_name, "Social-media lead's name", DEFAULTS.lead_name, interactive),
             lead_github=_ask(lead_github, "Lead's GitHub user name", DEFAULTS.lead_github, interactive),
+            tool_source=tool_source or DEFAULTS.tool_source,
         )
     )
     for warning in answers.warnings:

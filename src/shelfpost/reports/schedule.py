@@ -11,37 +11,13 @@ its issue unchanged.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
+from shelfpost.library.crons import AGENDA_AT, MONTH_END_AT, report_crons
 from shelfpost.library.model import Library
 
-AGENDA_AT = time(8, 0)
-MONTH_END_AT = time(17, 0)
-DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
-
-
-def _offsets(library: Library, year: int = 2026) -> list[timedelta]:
-    assert library.config is not None
-    tz = library.config.timezone
-    found: list[timedelta] = []
-    for day in (date(year, 1, 15), date(year, 7, 15)):
-        offset = datetime.combine(day, time(12), tzinfo=tz).utcoffset() or timedelta(0)
-        if offset not in found:
-            found.append(offset)
-    return found
+__all__ = ["AGENDA_AT", "MONTH_END_AT", "crons"]
 
 
 def crons(library: Library) -> list[tuple[str, str]]:
     """(name, cron line) pairs: ``weekly`` and ``month-end``, one per UTC offset of the zone."""
-    lines: list[tuple[str, str]] = []
-    for offset in _offsets(library):
-        # the agenda: Friday AGENDA_AT local, in UTC (it may fall on Thursday)
-        moment = datetime(2026, 1, 2, AGENDA_AT.hour, AGENDA_AT.minute) - offset  # 2026-01-02 is a Friday
-        weekday = (moment.isoweekday()) % 7
-        lines.append(("weekly", f"{moment.minute} {moment.hour} * * {weekday}"))
-    for offset in _offsets(library):
-        moment = datetime(2026, 1, 31, MONTH_END_AT.hour, MONTH_END_AT.minute) - offset
-        shift = (moment.date() - date(2026, 1, 31)).days
-        days = {-1: "27-30", 0: "28-31", 1: "29-31,1"}[shift]
-        lines.append(("month-end", f"{moment.minute} {moment.hour} {days} * *"))
-    return lines
+    assert library.config is not None
+    return report_crons(library.config.timezone)
