@@ -60,10 +60,6 @@ def error(status: int, message: str, page: str = "", **extra: Any) -> dict[str, 
     }
 
 
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
 @dataclass
 class Token:
     """Who a token is and what it may do: ``permissions`` as fine-grained tokens name them
@@ -320,15 +316,18 @@ class GitHubAPI:
             return "statuses: write", lambda: self._create_status(n[1], body, login)
         if rest == "/commits" and method == "GET":
             return "contents: read", lambda: self._list_commits(query, rest)
+        if (n := m(r"/commits/([0-9a-f]{40})", rest)) and method == "GET":
+            return "contents: read", lambda: self._commit(n[1])
         if (n := m(r"/commits/([0-9a-f]{40})/pulls", rest)) and method == "GET":
-            pulls = [self._pull(p, simple=True) for p in self.commit_pulls.get(n[1], [])]
-            return "contents: read", lambda: self._paged(pulls, query, rest)
+            return "contents: read", lambda: self._paged(
+                [self._pull(p, simple=True) for p in self.commit_pulls.get(n[1], [])], query, rest
+            )
         if method == "GET" and rest == "/pages":
             return "pages: read", self._pages
         if method == "GET" and (n := m(r"/environments/([^/]+)", rest)):
             return "actions: read", lambda: self._environment(n[1])
         if method == "GET" and (n := m(r"/environments/([^/]+)/secrets", rest)):
-            return "environments: read", lambda: self._secrets(n[1], query, rest)
+            return "secrets: read", lambda: self._secrets(n[1], query, rest)
         if method == "GET" and (n := m(r"/branches/([^/]+)/protection", rest)):
             return "administration: read", lambda: self._protection(n[1])
         if method == "GET" and rest == "/actions/workflows":
@@ -515,6 +514,20 @@ class GitHubAPI:
             creator=self.user(login),
         )
         return 201, status, {}
+
+    def _commit(self, sha: str) -> Answer:
+        """``commits/commits#get-a-commit``: 422 "No commit found for SHA" when there is none."""
+        for commits in self.commits.values():
+            for known, author in commits:
+                if known == sha:
+                    commit: dict[str, Any] = self.load("commit")
+                    url = f"{self.base}/repos/{self.full_name}/commits/{sha}"
+                    commit.update(sha=sha, url=url, author=self.user(author))
+                    # One commit has what a list item lacks: its stats and changed files.
+                    commit["stats"] = {"additions": 104, "deletions": 4, "total": 108}
+                    commit["files"] = [self.load("diff-entry")]
+                    return 200, commit, {}
+        return 422, error(422, f"No commit found for SHA: {sha}", "commits/commits#get-a-commit"), {}
 
     def _list_commits(self, query: dict[str, str], rest: str) -> Answer:
         """``commits/commits#list-commits``: ``path`` and ``sha`` (the branch) filter them."""

@@ -430,6 +430,19 @@ def test_audit_record_from_merge_commit_to_pull_request_to_reviews(library: Lib,
     assert judge(audit) == ("reviewed", "approved by amy-lin, bobchen")
 
 
+def test_pull_requests_of_a_commit_not_listed_before(library: Lib, gh: GitHubAPI) -> None:
+    merge = "c" * 40
+    gh.add_pull(5, "cat-tsai", [OLD], merged_sha=merge)
+    gh.commits[OLD] = [(merge, "cat-tsai")]
+    gh.commit_pulls[merge] = [5]
+    client = RepoClient(connect("bot-token", gh.base), REPO, sleep=lambda s: None, clock=lambda: 0.0)
+    (pull,) = client.pulls_of_commit(merge)  # reads the commit first, then its pull requests
+    assert (pull.number, pull.merged, pull.merge_commit_sha, pull.author) == (5, True, merge, "cat-tsai")
+    with pytest.raises(GitHubProblem) as caught:
+        client.pulls_of_commit("e" * 40)
+    assert "GitHub answered 422 No commit found for SHA" in caught.value.message
+
+
 def test_audit_record_cli_fills_only_missing_audits(library: Lib, gh: GitHubAPI) -> None:
     direct = "d" * 40
     gh.commits[OLD] = [(direct, "amy-lin")]  # pushed to main without a pull request
