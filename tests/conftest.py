@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from github_api import GitHubAPI, serve
+
 REPO = Path(__file__).resolve().parents[1]
 #: The moment the shared sample site is built for.
 SAMPLE_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -159,3 +161,11 @@ def run_cli(
         env=dict(env) if env is not None else dict(os.environ),
         timeout=timeout,
     )
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubAPI]:
+    """GitHub's REST API for one repository (``library/site``, token ``test-token``) on
+    127.0.0.1: tests/github_api.py, the one GitHub server of the tests. A test sets the
+    repository (``full_name``), the tokens (``token()``) and the state it needs."""
+    yield from serve()

@@ -1,29 +1,22 @@
-"""``shelfpost doctor`` (issue 20) against a GitHub API server on 127.0.0.1: each
-missing setting reported with where to set it, nothing once all are set; offline,
-the same list as a checklist. Response shapes from docs.github.com/rest: pages
-(``build_type``), environments and their secrets, branch protection
-(``required_status_checks``, ``required_pull_request_reviews``), actions workflows
-(``state``) and workflow runs (``conclusion``)."""
+"""``shelfpost doctor`` (issue 20) against GitHub's REST API on 127.0.0.1
+(tests/github_api.py: pages, environments and their secrets' names, branch protection,
+workflows and their runs): each missing setting reported with where to set it, nothing
+once all are set; offline, the same list as a checklist."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import run_cli
+from github_api import GitHubAPI, Protection
 from shelfpost.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures" / "github"
 REPO = "estuary-lib/social"
 TOKEN = "lead-token"
 CHANNELS = """\
@@ -43,139 +36,13 @@ SECRETS = ["SHELFPOST_BLUESKY_APP_PASSWORD", "SHELFPOST_BLUESKY_HANDLE", "SHELFP
 SECRETS += ["SHELFPOST_INBOX_KEY"]  # the inbox workflow's key (shelfpost.yml inbox.key_env)
 
 
-class Settings:
-    """What the repository has set; a test changes it and asks doctor again."""
-
-    def __init__(self) -> None:
-        self.pages: str | None = None  # None: Pages off; "legacy" or "workflow"
-        self.environment = False
-        self.secrets: list[str] = []
-        self.protected = False
-        self.checks: list[str] = []
-        self.approvals = 0
-        self.workflow_state = "disabled_inactivity"
-        self.last_run: str | None = None  # a conclusion
-
-
-class FakeSettingsAPI:
-    def __init__(self) -> None:
-        self.settings = Settings()
-        self.requests: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/api/v3"
-
-    def repository(self) -> dict[str, Any]:
-        text = (FIXTURES / "repository.json").read_text(encoding="utf-8")
-        text = text.replace("https://api.github.com", self.base).replace("octocat/Hello-World", REPO)
-        data: dict[str, Any] = json.loads(text)
-        data["default_branch"] = "main"
-        return data
-
-    def route(self, path: str) -> tuple[int, Any]:
-        s = self.settings
-        rest = path.removeprefix(f"/api/v3/repos/{REPO}")
-        not_found = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
-        if rest == "":
-            return 200, self.repository()
-        if rest == "/pages":
-            if s.pages is None:
-                return 404, not_found
-            return 200, {
-                "url": f"{self.base}/repos/{REPO}/pages",
-                "status": "built",
-                "cname": None,
-                "custom_404": False,
-                "html_url": "https://estuary-lib.github.io/social/",
-                "build_type": s.pages,
-                "source": {"branch": "main", "path": "/"},
-                "public": True,
-                "https_enforced": True,
-            }
-        if rest == "/environments/syndication":
-            if not s.environment:
-                return 404, not_found
-            return 200, {"id": 161088068, "name": "syndication", "protection_rules": []}
-        if rest == "/environments/syndication/secrets":
-            secrets = [
-                {"name": n, "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z"}
-                for n in s.secrets
-            ]
-            return 200, {"total_count": len(secrets), "secrets": secrets}
-        if rest == "/branches/main/protection":
-            if not s.protected:
-                return 404, {
-                    "message": "Branch not protected",
-                    "documentation_url": "https://docs.github.com/rest",
-                }
-            return 200, {
-                "url": f"{self.base}/repos/{REPO}/branches/main/protection",
-                "required_status_checks": {
-                    "strict": True,
-                    "contexts": s.checks,
-                    "checks": [{"context": c, "app_id": None} for c in s.checks],
-                },
-                "required_pull_request_reviews": {
-                    "dismiss_stale_reviews": True,
-                    "require_code_owner_reviews": True,
-                    "required_approving_review_count": s.approvals,
-                },
-                "enforce_admins": {"enabled": False},
-            }
-        if rest == "/actions/workflows":
-            workflows = [
-                {"id": 1, "name": "pull request", "path": ".github/workflows/pr.yml", "state": "active"},
-                {
-                    "id": 2,
-                    "name": "publish",
-                    "path": ".github/workflows/publish.yml",
-                    "state": s.workflow_state,
-                },
-            ]
-            return 200, {"total_count": 2, "workflows": workflows}
-        if rest == "/actions/workflows/publish.yml/runs":
-            runs = []
-            if s.last_run:
-                runs.append({
-                    "id": 30433642, "name": "publish", "event": "schedule", "status": "completed",
-                    "conclusion": s.last_run, "created_at": "2026-12-02T01:07:00Z",
-                    "html_url": f"https://github.com/{REPO}/actions/runs/30433642",
-                })  # fmt: skip
-            return 200, {"total_count": len(runs), "workflow_runs": runs}
-        return 404, not_found
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                fake.requests.append(url.path)
-                token = (self.headers.get("Authorization") or "").removeprefix("token ").strip()
-                if token != TOKEN:
-                    code, data = 401, {"message": "Bad credentials"}
-                else:
-                    code, data = fake.route(url.path)
-                raw = json.dumps(data).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        return Handler
-
-
 @pytest.fixture
-def api() -> Iterator[FakeSettingsAPI]:
-    fake = FakeSettingsAPI()
-    thread = threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+def api(github: GitHubAPI) -> GitHubAPI:
+    """A new repository: nothing set yet, the publish workflow switched off for inactivity."""
+    github.full_name = REPO
+    github.token(TOKEN, "lin-yawen-qc")
+    github.settings.workflows = {"pr.yml": "active", "publish.yml": "disabled_inactivity"}
+    return github
 
 
 @pytest.fixture
@@ -187,7 +54,7 @@ def library(tmp_path: Path) -> Path:
     return root
 
 
-def doctor(root: Path, api: FakeSettingsAPI | None, token: str | None = TOKEN, *extra: str) -> Any:
+def doctor(root: Path, api: GitHubAPI | None, token: str | None = TOKEN, *extra: str) -> Any:
     env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": api.base if api else None}
     return CliRunner().invoke(main, ["doctor", "--root", str(root), *extra], env=env, catch_exceptions=False)
 
@@ -213,7 +80,7 @@ def test_offline_it_is_a_checklist_with_the_place_of_each_step(library: Path) ->
 
 
 def test_each_missing_setting_is_reported_then_nothing_once_all_are_set(
-    library: Path, api: FakeSettingsAPI
+    library: Path, api: GitHubAPI
 ) -> None:
     first = doctor(library, api, TOKEN, "--repo", REPO)
     assert first.exit_code == 1, first.output
@@ -229,31 +96,40 @@ def test_each_missing_setting_is_reported_then_nothing_once_all_are_set(
         assert detail in first.output, detail
 
     s = api.settings
-    s.pages, s.environment, s.secrets = "legacy", True, ["SHELFPOST_MASTODON_TOKEN"]
-    s.protected, s.checks, s.approvals = True, ["check, build and write the review report"], 0
-    s.workflow_state, s.last_run = "active", "failure"
+    s.pages, s.environments = "legacy", {"syndication": ["SHELFPOST_MASTODON_TOKEN"]}
+    s.protection["main"] = Protection(["check, build and write the review report"], approvals=0)
+    s.workflows["publish.yml"], s.runs["publish.yml"] = "active", ["failure"]
     half = doctor(library, api, TOKEN, "--repo", REPO)
     assert half.exit_code == 1, half.output
     assert "the source is legacy, not GitHub Actions" in half.output
     assert "missing: SHELFPOST_BLUESKY_APP_PASSWORD, SHELFPOST_BLUESKY_HANDLE" in half.output
     assert "0 approvals required; checks not required: shelfpost/review-rule" in half.output
-    assert f"failure at 2026-12-02T01:07:00Z (https://github.com/{REPO}/actions/runs/30433642)" in half.output
+    assert f"failure at 2026-12-02T01:07:00Z ({api.url}/{REPO}/actions/runs/30433642)" in half.output
     assert "2 of 6 set" in half.output  # the environment and the workflow
 
-    s.pages, s.secrets = "workflow", SECRETS
-    s.checks, s.approvals, s.last_run = (
-        ["check, build and write the review report", "shelfpost/review-rule"],
-        1,
-        "success",
+    s.pages, s.environments["syndication"] = "workflow", SECRETS
+    s.protection["main"] = Protection(
+        ["check, build and write the review report", "shelfpost/review-rule"], approvals=1
     )
+    s.runs["publish.yml"] = ["success", "failure"]  # newest first
     done = doctor(library, api, TOKEN, "--repo", REPO)
     assert done.exit_code == 0, done.output
     assert set(marks(done.output).values()) == {"x"} and "6 of 6 set" in done.output
     assert "set it:" not in done.output
-    assert all(p.startswith(f"/api/v3/repos/{REPO}") for p in api.requests)
+    assert all(p.startswith(f"/api/v3/repos/{REPO}") for _, p in api.requests)
 
 
-def test_a_bad_token_is_one_clear_line(library: Path, api: FakeSettingsAPI) -> None:
+def test_a_bad_token_is_one_clear_line(library: Path, api: GitHubAPI) -> None:
     result = doctor(library, api, "wrong", "--repo", REPO)
     assert result.exit_code == 1
     assert "GitHub refused the token" in result.output and "Traceback" not in result.output
+
+
+def test_a_token_that_may_not_read_the_settings_says_what_it_needs(library: Path, api: GitHubAPI) -> None:
+    # A fine-grained token without Administration: GitHub answers 403 on branch protection.
+    api.token("narrow-token", "lin-yawen-qc", "contents: read", "pages: read", "actions: read")
+    result = doctor(library, api, "narrow-token", "--repo", REPO)
+    assert result.exit_code == 1
+    assert "GitHub answered 403 reading branches/main/protection" in result.output
+    assert "Administration, Environments, Secrets and Actions: read" in result.output
+    assert "Traceback" not in result.output

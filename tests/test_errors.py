@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Lib, post_text, run_cli
+from github_api import GitHubAPI
 
 NOW = "2026-11-26 12:00"
 
@@ -151,3 +152,21 @@ def test_unreachable_github_for_a_manual_channel_fails_that_channel_only(
     assert "facebook: GitHub could not be reached" in result.stdout, result.stdout + result.stderr
     no_traceback(result.stdout, result.stderr)
     assert not (open_lib.root / "data/published/fb.yml").exists()  # nothing was tried
+
+
+def test_github_answering_410_during_publish_fails_that_post_in_words(
+    open_lib: Lib, tmp_path: Path, github: GitHubAPI
+) -> None:
+    open_lib.write(
+        "plan/channels.yml",
+        "channels:\n  facebook:\n    kind: manual\n    name: Facebook\n    repo: library/site\n",
+    )
+    open_lib.post("2026-11-26-fb", post_text(publish_at="2026-11-26 10:00", extra="channels: [facebook]\n"))
+    github.fail("POST", r"/repos/library/site/issues$", 410, "Issues are disabled for this repo")
+    result = run_cli("publish", "--now", NOW, cwd=open_lib.root, env={**env_for(tmp_path), **github.env()})
+    assert result.returncode == 1
+    assert "410 Gone: issues are turned off for the repository" in result.stdout, (
+        result.stdout + result.stderr
+    )
+    no_traceback(result.stdout, result.stderr)
+    assert github.issues == {}

@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import pytest
 import yaml
 
 from conftest import REPO, Lib, copy_sample, run_cli
-from fake_github_issues import FakeGitHubIssues
+from github_api import GitHubAPI
 
 GOLDEN = REPO / "tests/fixtures/reports"
 NOW = "2026-11-30T17:00:00+08:00"  # the month's last day, when the monthly report is written
@@ -260,27 +259,18 @@ def test_a_library_template_overrides_the_packaged_one(tmp_path: Path) -> None:
 # --- posting: a GitHub API server on 127.0.0.1 ------------------------------------------
 
 
-@pytest.fixture
-def github() -> Iterator[FakeGitHubIssues]:
-    server = FakeGitHubIssues()
-    yield server
-    server.stop()
+def gh_env(github: GitHubAPI) -> dict[str, str]:
+    """reports.yml's GITHUB_TOKEN: ``permissions: {contents: read, issues: write}``."""
+    github.token("report-token", "github-actions[bot]", "contents: read", "issues: write")
+    return github.env("report-token")
 
 
-def gh_env(github: FakeGitHubIssues) -> dict[str, str]:
-    return {
-        "GITHUB_TOKEN": "report-token",
-        "GITHUB_API_URL": github.url + "/api/v3",
-        "GITHUB_REPOSITORY": "library/site",
-    }
-
-
-def writes(github: FakeGitHubIssues) -> list[tuple[str, str]]:
-    return [c for c in github.calls if c[0] in ("POST", "PATCH")]
+def writes(github: GitHubAPI) -> list[tuple[str, str]]:
+    return [c for c in github.requests if c[0] in ("POST", "PATCH")]
 
 
 def test_posting_twice_opens_one_issue_and_edits_it_only_when_it_changed(
-    tmp_path: Path, github: FakeGitHubIssues
+    tmp_path: Path, github: GitHubAPI
 ) -> None:
     root = tmp_path / "library"
     copy_sample(root)
@@ -311,11 +301,11 @@ def test_posting_twice_opens_one_issue_and_edits_it_only_when_it_changed(
     assert "6,000 TWD" in issue["body"]  # training: 4,000 + 2,000
     assert {lbl["name"] for lbl in issue["labels"]} == {"shelfpost-report", "report:monthly"}
     # listed by label, never searched
-    assert not any("/search/" in path for _, path in github.calls)
+    assert not any("/search/" in path for _, path in github.requests)
 
 
 def test_weekly_agenda_is_assigned_to_the_lead_links_last_week_and_carries_open_items(
-    tmp_path: Path, github: FakeGitHubIssues
+    tmp_path: Path, github: GitHubAPI
 ) -> None:
     root = tmp_path / "library"
     copy_sample(root)
@@ -411,7 +401,7 @@ def step_script(job: str) -> str:
 
 
 def run_step(
-    job: str, root: Path, github: FakeGitHubIssues, now: str, out: Path
+    job: str, root: Path, github: GitHubAPI, now: str, out: Path
 ) -> subprocess.CompletedProcess[str]:
     """The workflow step's own script, run by bash as the runner would, with its env."""
     env = {
@@ -427,7 +417,7 @@ def run_step(
     )
 
 
-def test_the_workflow_steps_post_every_report_idempotently(tmp_path: Path, github: FakeGitHubIssues) -> None:
+def test_the_workflow_steps_post_every_report_idempotently(tmp_path: Path, github: GitHubAPI) -> None:
     root = tmp_path / "library"
     copy_sample(root)
     out = tmp_path / "out"
@@ -446,7 +436,7 @@ def test_the_workflow_steps_post_every_report_idempotently(tmp_path: Path, githu
         for ext in ("html", "md", "pdf")
     )
     # a day that is not the month's last writes nothing
-    github.calls.clear()
+    github.requests.clear()
     quiet = run_step("month-end", root, github, "2026-12-29T09:00:00Z", tmp_path / "quiet")
     assert quiet.returncode == 0 and writes(github) == []
 

@@ -1,9 +1,6 @@
-"""The review bot and the audit trail against a local GitHub API on 127.0.0.1.
-
-:class:`FakeGitHub` speaks the subset of GitHub's REST API that shelfpost calls, with
-response bodies from ``tests/fixtures/github/`` (GitHub's documentation examples,
-complete objects), and github3.py is pointed at it as a GitHub Enterprise server
-(``/api/v3/...``). Libraries are real folders (conftest's ``Lib``).
+"""The review bot and the audit trail against GitHub's REST API on 127.0.0.1
+(tests/github_api.py, through github3.py as a GitHub Enterprise server). Libraries are
+real folders (conftest's ``Lib``).
 """
 
 from __future__ import annotations
@@ -12,19 +9,16 @@ import json
 import os
 import re
 import subprocess
-import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
 from conftest import Lib
+from github_api import EPOCH, GitHubAPI
 from shelfpost import load_library
 from shelfpost.cli import main
 from shelfpost.github import GitHubProblem, RepoClient, ReviewInfo, connect
@@ -41,7 +35,6 @@ from shelfpost.library.model import Member
 from shelfpost.library.records import AuditRecord, ChannelRecord, PostRecord, load_record, save_record
 from shelfpost.library.runs import last_publish_warning, record_publish_run
 
-FIXTURES = Path(__file__).parent / "fixtures" / "github"
 TPE = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=TPE)
 OWNER, NAME = "qingchuan", "social"
@@ -50,215 +43,12 @@ BOT = "github-actions[bot]"
 HEAD = "a" * 40
 
 
-def fixture(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-class FakeGitHub:
-    """The GitHub REST endpoints shelfpost calls, with state a test can set and read."""
-
-    def __init__(self) -> None:
-        self.pulls: dict[int, dict[str, Any]] = {}
-        self.files: dict[int, list[str]] = {}
-        self.reviews: dict[int, list[tuple[str, str]]] = {}
-        self.comments: dict[int, list[dict[str, Any]]] = {}
-        self.statuses: list[dict[str, Any]] = []
-        self.commits: dict[str, list[tuple[str, str]]] = {}  # path -> [(sha, author)], newest first
-        self.commit_pulls: dict[str, list[int]] = {}
-        self.faults: list[tuple[str, str, int, dict[str, str], str]] = []
-        self.requests: list[tuple[str, str]] = []
-        self.tokens = {"bot-token": BOT}
-        self.next_id = 1000
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/api/v3"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    # --- state -----------------------------------------------------------------------
-
-    def add_pull(self, number: int, author: str, files: list[str], **kw: Any) -> None:
-        self.pulls[number] = {"author": author, "head_sha": HEAD, "head_ref": "new-post", **kw}
-        self.files[number] = files
-        self.reviews.setdefault(number, [])
-        self.comments.setdefault(number, [])
-
-    def fail(self, method: str, pattern: str, status: int, body: str, **headers: str) -> None:
-        """The next request matching ``method`` and the path regex gets this answer (once)."""
-        self.faults.append(
-            (method, pattern, status, {k.replace("_", "-"): v for k, v in headers.items()}, body)
-        )
-
-    def writes(self) -> list[tuple[str, str]]:
-        return [r for r in self.requests if r[0] in ("POST", "PATCH")]
-
-    # --- answers ---------------------------------------------------------------------
-
-    def load(self, name: str) -> dict[str, Any]:
-        text = fixture(name).replace("https://api.github.com", self.base)
-        data: dict[str, Any] = json.loads(text.replace("octocat/Hello-World", REPO))
-        return data
-
-    def user(self, login: str) -> dict[str, Any]:
-        user: dict[str, Any] = self.load("issue-comment.json")["user"]
-        user.update(login=login, type="Bot" if login.endswith("[bot]") else "User")
-        return user
-
-    def pull_json(self, number: int, simple: bool = False) -> dict[str, Any]:
-        info = self.pulls[number]
-        data = self.load("pull-request-simple.json" if simple else "pull-request.json")
-        text = (
-            json.dumps(data)
-            .replace("/pulls/1347", f"/pulls/{number}")
-            .replace("/issues/1347", f"/issues/{number}")
-        )
-        data = dict(json.loads(text))
-        data["number"] = number
-        data["user"] = self.user(info["author"])
-        data["head"]["sha"] = info["head_sha"]
-        data["head"]["ref"] = info["head_ref"]
-        if info.get("merged_sha"):
-            data["state"] = "closed"
-            data["merged_at"] = "2026-11-20T02:00:00Z"
-            data["closed_at"] = "2026-11-20T02:00:00Z"
-            data["merge_commit_sha"] = info["merged_sha"]
-            if not simple:
-                data["merged"] = True
-        return data
-
-    def comment_json(self, c: dict[str, Any]) -> dict[str, Any]:
-        data = self.load("issue-comment.json")
-        data.update(id=c["id"], body=c["body"], body_text=c["body"], body_html="<p>(rendered)</p>")
-        data["url"] = f"{self.base}/repos/{REPO}/issues/comments/{c['id']}"
-        data["user"] = self.user(c["user"])
-        return data
-
-    def route(
-        self, method: str, path: str, query: dict[str, list[str]], body: Any, login: str
-    ) -> tuple[int, Any, dict[str, str]]:
-        prefix = f"/api/v3/repos/{REPO}"
-        if not path.startswith(prefix):
-            return 404, json.loads(fixture("error-404.json")), {}
-        rest = path[len(prefix) :]
-        if method == "GET" and rest == "":
-            return 200, self.load("repository.json"), {}
-        if m := re.fullmatch(r"/pulls/(\d+)", rest):
-            n = int(m[1])
-            return (
-                (200, self.pull_json(n), {})
-                if n in self.pulls
-                else (404, json.loads(fixture("error-404.json")), {})
-            )
-        if m := re.fullmatch(r"/pulls/(\d+)/files", rest):
-            n = int(m[1])
-            per_page = min(int(query.get("per_page", ["30"])[0]), 100)  # GitHub's cap
-            page = int(query.get("page", ["1"])[0])
-            names = self.files[n]
-            chunk = names[(page - 1) * per_page : page * per_page]
-            entries = []
-            for name in chunk:
-                entry = self.load("diff-entry.json")
-                entry.update(
-                    filename=name,
-                    status="modified" if name.startswith("content/posts/2026/2026-11") else "added",
-                )
-                entries.append(entry)
-            headers = {}
-            last = (len(names) + per_page - 1) // per_page
-            if page < last:
-                url = f"{self.base}/repos/{REPO}/pulls/{n}/files?per_page={per_page}&page="
-                headers["Link"] = f'<{url}{page + 1}>; rel="next", <{url}{last}>; rel="last"'
-            return 200, entries, headers
-        if m := re.fullmatch(r"/pulls/(\d+)/reviews", rest):
-            out = []
-            for i, (user, state) in enumerate(self.reviews[int(m[1])]):
-                review = self.load("review.json")
-                review.update(id=80 + i, state=state, user=self.user(user))
-                out.append(review)
-            return 200, out, {}
-        if m := re.fullmatch(r"/issues/(\d+)/comments", rest):
-            n = int(m[1])
-            if method == "POST":
-                self.next_id += 1
-                c = {"id": self.next_id, "user": login, "body": body["body"]}
-                self.comments[n].append(c)
-                return 201, self.comment_json(c), {}
-            return 200, [self.comment_json(c) for c in self.comments[n]], {}
-        if (m := re.fullmatch(r"/issues/comments/(\d+)", rest)) and method == "PATCH":
-            for cs in self.comments.values():
-                for c in cs:
-                    if c["id"] == int(m[1]):
-                        c["body"] = body["body"]
-                        return 200, self.comment_json(c), {}
-            return 404, json.loads(fixture("error-404.json")), {}
-        if (m := re.fullmatch(r"/statuses/([0-9a-f]{40})", rest)) and method == "POST":
-            self.statuses.append({"sha": m[1], **body})
-            status = self.load("status.json")
-            status.update(state=body["state"], context=body["context"], description=body.get("description"))
-            return 201, status, {}
-        if rest == "/commits" and method == "GET":
-            out = []
-            for sha, author in self.commits.get(query.get("path", [""])[0], [])[
-                : int(query.get("per_page", ["30"])[0])
-            ]:
-                commit = self.load("commit.json")
-                commit.update(
-                    sha=sha, url=f"{self.base}/repos/{REPO}/commits/{sha}", author=self.user(author)
-                )
-                out.append(commit)
-            return 200, out, {}
-        if m := re.fullmatch(r"/commits/([0-9a-f]{40})/pulls", rest):
-            return 200, [self.pull_json(n, simple=True) for n in self.commit_pulls.get(m[1], [])], {}
-        return 404, json.loads(fixture("error-404.json")), {}
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def answer(self) -> None:
-                url = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                fake.requests.append((self.command, url.path))
-                token = (self.headers.get("Authorization") or "").removeprefix("token ").strip()
-                login = fake.tokens.get(token)
-                headers: dict[str, str] = {}
-                for i, (method, pattern, status, extra, name) in enumerate(fake.faults):
-                    if method == self.command and re.search(pattern, url.path):
-                        del fake.faults[i]
-                        code, data, headers = status, json.loads(fixture(name)), extra
-                        break
-                else:
-                    if login is None:
-                        code, data = 401, json.loads(fixture("error-401.json"))
-                    else:
-                        code, data, headers = fake.route(
-                            self.command, url.path, parse_qs(url.query), body, login
-                        )
-                raw = json.dumps(data).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(raw)
-
-            do_GET = do_POST = do_PATCH = answer
-
-        return Handler
-
-
 @pytest.fixture
-def gh() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+def gh(github: GitHubAPI) -> GitHubAPI:
+    """The library's repository; the review workflow's token is the bot's."""
+    github.full_name = REPO
+    github.token("bot-token", BOT)
+    return github
 
 
 TEAM = """\
@@ -300,26 +90,27 @@ def library(lib: Lib) -> Lib:
     return lib
 
 
-def run(args: list[str], gh: FakeGitHub | None, token: str | None = "bot-token") -> Any:
+def run(args: list[str], gh: GitHubAPI | None, token: str | None = "bot-token") -> Any:
+    """``shelfpost ARGS`` in this process, as the review workflow runs it."""
     env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": gh.base if gh else None}
     return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
 
 
-def review(root: Path, gh: FakeGitHub, pr: int = 7, *extra: str) -> Any:
+def review(root: Path, gh: GitHubAPI, pr: int = 7, *extra: str) -> Any:
     return run(
         ["review", "--repo", REPO, "--pr", str(pr), "--now", "2026-11-28 10:00", "--root", str(root), *extra],
         gh,
     )
 
 
-def bot_comments(gh: FakeGitHub, pr: int = 7) -> list[dict[str, Any]]:
+def bot_comments(gh: GitHubAPI, pr: int = 7) -> list[dict[str, Any]]:
     return [c for c in gh.comments[pr] if c["user"] == BOT]
 
 
 # --- the sticky comment --------------------------------------------------------------------
 
 
-def test_sticky_comment_is_created_then_edited_never_duplicated(library: Lib, gh: FakeGitHub) -> None:
+def test_sticky_comment_is_created_then_edited_never_duplicated(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER, "README.md"])
     # Someone quotes the marker: the bot must not take that comment for its own.
     gh.comments[7].append({"id": 5, "user": "cat-tsai", "body": f"{MARKER} I copied this"})
@@ -350,7 +141,7 @@ def test_sticky_comment_is_created_then_edited_never_duplicated(library: Lib, gh
     assert len([r for r in gh.writes() if r[0] == "PATCH"]) == 1
 
 
-def test_comment_shows_what_each_post_will_look_like(library: Lib, gh: FakeGitHub) -> None:
+def test_comment_shows_what_each_post_will_look_like(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER])
     result = review(library.root, gh)
     assert result.exit_code == 0, result.output
@@ -374,7 +165,7 @@ def test_comment_shows_what_each_post_will_look_like(library: Lib, gh: FakeGitHu
     assert "No problems found" in body
 
 
-def test_changed_files_are_read_across_pages(library: Lib, gh: FakeGitHub) -> None:
+def test_changed_files_are_read_across_pages(library: Lib, gh: GitHubAPI) -> None:
     code = [f"src/module_{i:03}.py" for i in range(129)]
     gh.add_pull(7, "cat-tsai", [*code, WINTER])  # the post is on the second page
     result = review(library.root, gh)
@@ -386,37 +177,29 @@ def test_changed_files_are_read_across_pages(library: Lib, gh: FakeGitHub) -> No
     assert "1 post(s) and 0 other content file(s) changed" in body
 
 
-def test_rate_limit_is_waited_out_when_short(library: Lib, gh: FakeGitHub) -> None:
+def test_rate_limit_is_waited_out_when_short(library: Lib, gh: GitHubAPI) -> None:
+    now = [EPOCH]  # one clock for GitHub and the client; the client's sleep moves it
     slept: list[float] = []
-    clock = 1_800_000_000.0
-    gh.fail(
-        "GET",
-        r"/pulls/7/files$",
-        403,
-        "error-403-rate-limit.json",
-        x_ratelimit_remaining="0",
-        x_ratelimit_reset=str(int(clock) + 30),
-    )
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    gh.clock = lambda: now[0]
     gh.add_pull(7, "cat-tsai", [WINTER])
-    client = RepoClient(connect("bot-token", gh.base), REPO, sleep=slept.append, clock=lambda: clock)
+    gh.spend_rate_limit("bot-token", reset=EPOCH + 30)
+    client = RepoClient(connect("bot-token", gh.base), REPO, sleep=sleep, clock=lambda: now[0])
     files = client.changed_files(7)
     assert [f.path for f in files] == [WINTER]
-    assert slept == [31.0]
+    assert slept == [31.0]  # until the reset GitHub named, and a second more
+    assert gh.requests.count(("GET", f"/api/v3/repos/{REPO}")) == 2  # refused once, then answered
 
 
-def test_rate_limit_too_long_is_reported_and_nothing_is_written(library: Lib, gh: FakeGitHub) -> None:
+def test_rate_limit_too_long_is_reported_and_nothing_is_written(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER])
     slept: list[float] = []
-    clock = 1_800_000_000.0
-    gh.fail(
-        "GET",
-        r"/pulls/7/files$",
-        403,
-        "error-403-rate-limit.json",
-        x_ratelimit_remaining="0",
-        x_ratelimit_reset=str(int(clock) + 3600),
-    )
-    client = RepoClient(connect("bot-token", gh.base), REPO, sleep=slept.append, clock=lambda: clock)
+    gh.spend_rate_limit("bot-token", reset=EPOCH + 3600)
+    client = RepoClient(connect("bot-token", gh.base), REPO, sleep=slept.append, clock=lambda: EPOCH)
     with pytest.raises(GitHubProblem) as caught:
         client.changed_files(7)
     assert caught.value.kind == "rate-limit"
@@ -424,23 +207,16 @@ def test_rate_limit_too_long_is_reported_and_nothing_is_written(library: Lib, gh
     assert "about 60 min" in caught.value.message
     assert slept == []
 
-    gh.fail(
-        "GET",
-        r"/pulls/7/files$",
-        403,
-        "error-403-rate-limit.json",
-        x_ratelimit_remaining="0",
-        x_ratelimit_reset="4102444800",
-    )  # 2100: far beyond any wait
+    gh.spend_rate_limit("bot-token", reset=4102444800)  # 2100: far beyond any wait
     result = review(library.root, gh)
     assert result.exit_code == 1
     assert "rate limit" in result.output and "Nothing was written" in result.output
     assert gh.writes() == []
 
 
-def test_deleted_branch_404_is_a_clear_message(library: Lib, gh: FakeGitHub) -> None:
+def test_deleted_branch_404_is_a_clear_message(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER])
-    gh.fail("GET", r"/pulls/7/files$", 404, "error-404.json")
+    gh.fail("GET", r"/pulls/7/files$", 404, "Not Found")
     result = review(library.root, gh)
     assert result.exit_code == 1
     assert "404 Not Found" in result.output
@@ -448,7 +224,7 @@ def test_deleted_branch_404_is_a_clear_message(library: Lib, gh: FakeGitHub) -> 
     assert gh.writes() == []
 
 
-def test_pull_request_without_content_gets_no_comment(library: Lib, gh: FakeGitHub) -> None:
+def test_pull_request_without_content_gets_no_comment(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "cat-tsai", ["src/shelfpost/cli.py", "README.md"])
     result = review(library.root, gh)
     assert result.exit_code == 0, result.output
@@ -465,7 +241,7 @@ def test_pull_request_without_content_gets_no_comment(library: Lib, gh: FakeGitH
     assert len(body) < 600
 
 
-def test_broken_front_matter_shows_errors_with_lines(library: Lib, gh: FakeGitHub) -> None:
+def test_broken_front_matter_shows_errors_with_lines(library: Lib, gh: GitHubAPI) -> None:
     library.post(
         "2026-12-03-broken",
         "---\ntitle: 壞掉的文章\npublish_at: 2026-12-03 10:00\n\tsummary: tab\n---\nbody\n",
@@ -516,14 +292,14 @@ def test_review_rule_counts_only_other_reviewers() -> None:
     assert review_rule("amy-lin", dismissed, MEMBERS).state == "pending"
 
 
-def test_review_rule_status_on_the_head_commit(library: Lib, gh: FakeGitHub) -> None:
+def test_review_rule_status_on_the_head_commit(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "amy-lin", [WINTER])
-    gh.reviews[7] = [("amy-lin", "APPROVED")]
+    gh.pulls[7].reviews = [("amy-lin", "APPROVED")]
     review(library.root, gh)
     assert gh.statuses[-1]["state"] == "pending"
     assert gh.statuses[-1]["sha"] == HEAD and gh.statuses[-1]["context"] == "shelfpost/review-rule"
     assert "⏳" in bot_comments(gh)[0]["body"]
-    gh.reviews[7].append(("bobchen", "APPROVED"))
+    gh.pulls[7].reviews.append(("bobchen", "APPROVED"))
     review(library.root, gh)
     assert gh.statuses[-1]["state"] == "success"
     assert "bobchen" in gh.statuses[-1]["description"]
@@ -533,7 +309,7 @@ def test_review_rule_status_on_the_head_commit(library: Lib, gh: FakeGitHub) -> 
 # --- the fork-safe split -----------------------------------------------------------------------
 
 
-def test_report_only_then_post_from_report(library: Lib, gh: FakeGitHub, tmp_path: Path) -> None:
+def test_report_only_then_post_from_report(library: Lib, gh: GitHubAPI, tmp_path: Path) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER])
     out = tmp_path / "review" / "report.json"
     result = review(library.root, gh, 7, "--report-only", "--out", str(out))
@@ -560,7 +336,7 @@ def test_report_only_then_post_from_report(library: Lib, gh: FakeGitHub, tmp_pat
     assert len(bot_comments(gh)) == 1 and gh.statuses[-1]["sha"] == HEAD
 
 
-def test_a_report_is_only_data(library: Lib, gh: FakeGitHub, tmp_path: Path) -> None:
+def test_a_report_is_only_data(library: Lib, gh: GitHubAPI, tmp_path: Path) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER])
     out = tmp_path / "report.json"
     review(library.root, gh, 7, "--report-only", "--out", str(out))
@@ -595,7 +371,7 @@ def test_a_report_is_only_data(library: Lib, gh: FakeGitHub, tmp_path: Path) -> 
     assert gh.writes() == before
 
 
-def test_missing_token_or_permission_says_which(library: Lib, gh: FakeGitHub) -> None:
+def test_missing_token_or_permission_says_which(library: Lib, gh: GitHubAPI) -> None:
     gh.add_pull(7, "cat-tsai", [WINTER])
     args = ["review", "--repo", REPO, "--pr", "7", "--root", str(library.root)]
     missing = run(args, gh, token=None)
@@ -604,8 +380,9 @@ def test_missing_token_or_permission_says_which(library: Lib, gh: FakeGitHub) ->
     bad = run(args, gh, token="expired")
     assert bad.exit_code == 1 and "401 Bad credentials" in bad.output
 
-    gh.fail("POST", r"/issues/7/comments$", 403, "error-403-permission.json")
-    denied = run(args, gh)
+    # A token that may read pull requests but not comment on them (a fork's, say).
+    gh.token("read-token", BOT, "contents: read", "pull_requests: read", "statuses: write")
+    denied = run(args, gh, token="read-token")
     assert denied.exit_code == 1
     assert "needs the permission 'pull-requests: write'" in denied.output
     assert "Resource not accessible by integration" in denied.output
@@ -624,10 +401,10 @@ def test_markdown_escaping_and_relative_times() -> None:
 OLD = "content/posts/2026/2026-11-01-old-news.md"
 
 
-def test_audit_record_from_merge_commit_to_pull_request_to_reviews(library: Lib, gh: FakeGitHub) -> None:
+def test_audit_record_from_merge_commit_to_pull_request_to_reviews(library: Lib, gh: GitHubAPI) -> None:
     merge = "c" * 40
     gh.add_pull(5, "cat-tsai", [OLD], merged_sha=merge)
-    gh.reviews[5] = [
+    gh.pulls[5].reviews = [
         ("bobchen", "CHANGES_REQUESTED"),
         ("amy-lin", "APPROVED"),
         ("bobchen", "APPROVED"),
@@ -653,7 +430,20 @@ def test_audit_record_from_merge_commit_to_pull_request_to_reviews(library: Lib,
     assert judge(audit) == ("reviewed", "approved by amy-lin, bobchen")
 
 
-def test_audit_record_cli_fills_only_missing_audits(library: Lib, gh: FakeGitHub) -> None:
+def test_pull_requests_of_a_commit_not_listed_before(library: Lib, gh: GitHubAPI) -> None:
+    merge = "c" * 40
+    gh.add_pull(5, "cat-tsai", [OLD], merged_sha=merge)
+    gh.commits[OLD] = [(merge, "cat-tsai")]
+    gh.commit_pulls[merge] = [5]
+    client = RepoClient(connect("bot-token", gh.base), REPO, sleep=lambda s: None, clock=lambda: 0.0)
+    (pull,) = client.pulls_of_commit(merge)  # reads the commit first, then its pull requests
+    assert (pull.number, pull.merged, pull.merge_commit_sha, pull.author) == (5, True, merge, "cat-tsai")
+    with pytest.raises(GitHubProblem) as caught:
+        client.pulls_of_commit("e" * 40)
+    assert "GitHub answered 422 No commit found for SHA" in caught.value.message
+
+
+def test_audit_record_cli_fills_only_missing_audits(library: Lib, gh: GitHubAPI) -> None:
     direct = "d" * 40
     gh.commits[OLD] = [(direct, "amy-lin")]  # pushed to main without a pull request
     result = run(

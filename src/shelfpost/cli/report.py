@@ -55,50 +55,81 @@ def _client(repo: str | None) -> Any:
     return _github(name, "issues: write")
 
 
-def _emit(
-    library: Library, report: Any, markdown: str, post: Any, out_dir: Path | None, assignees: list[str]
-) -> None:
-    from shelfpost.cli.metrics import font_dirs
-    from shelfpost.github.client import GitHubProblem
-    from shelfpost.reports.figures import pictures
-    from shelfpost.reports.posting import post_report
-    from shelfpost.reports.render import to_html, to_pdf
+class Output:
+    """What every report command shares: the library, ``--now``, and where the report
+    goes (``--post`` to the issue found by its marker, ``--out`` files, else stdout)."""
 
-    if out_dir is not None:
-        with stage("writing the report's files"):
-            out_dir.mkdir(parents=True, exist_ok=True)
-            drawn = pictures(report.charts, font_dirs(environment()))
-            if isinstance(drawn, str):
-                click.echo(f"warning: the charts are not drawn: {drawn}", err=True)
-            html = to_html(library, report, markdown, drawn)
-            write_atomically(out_dir / f"{report.file_stem}.md", markdown.encode("utf-8"))
-            write_atomically(out_dir / f"{report.file_stem}.html", html.encode("utf-8"))
-            write_atomically(out_dir / f"{report.file_stem}.pdf", to_pdf(html, library.root))
-        click.echo(f"wrote {report.file_stem}.md, .html and .pdf to {out_dir}", err=True)
-    if post is not None:
-        client, issues = post
-        with stage("posting the report"):
+    def __init__(self, library: Library, now: datetime, post: bool, repo: str | None, out_dir: Path | None):
+        self.library, self.now, self.post, self.repo, self.out_dir = library, now, post, repo, out_dir
+        self._listed: Any = None
+
+    def listed(self) -> Any:
+        """With ``--post``: the client and the report issues, listed once; else ``None``."""
+        if self.post and self._listed is None:
+            from shelfpost.github.client import GitHubProblem
+            from shelfpost.reports.posting import LABEL
+
+            client = _client(self.repo)
             try:
-                done = post_report(client, report, markdown, issues, assignees)
+                self._listed = client, client.labelled_issues(LABEL)
             except GitHubProblem as exc:
                 raise ShelfpostError((), exc.message) from None
-        click.echo(f"{done.action} issue #{done.number}: {done.url}", err=True)
-    if out_dir is None and post is None:
-        click.echo(markdown, nl=False)
+        return self._listed
+
+    def emit(self, what: str, build: Callable[[], Any], assignees: list[str] | None = None) -> None:
+        """Write the report (``build()``, in the stage ``what``) where it goes."""
+        from shelfpost.cli.metrics import font_dirs
+        from shelfpost.github.client import GitHubProblem
+        from shelfpost.reports.figures import pictures
+        from shelfpost.reports.posting import post_report
+        from shelfpost.reports.render import to_html, to_markdown, to_pdf
+
+        post = self.listed()  # before the report is written: GitHub's refusal comes first
+        with stage(what):
+            report = build()
+            markdown = to_markdown(self.library, report)
+        if self.out_dir is not None:
+            with stage("writing the report's files"):
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                drawn = pictures(report.charts, font_dirs(environment()))
+                if isinstance(drawn, str):
+                    click.echo(f"warning: the charts are not drawn: {drawn}", err=True)
+                html = to_html(self.library, report, markdown, drawn)
+                write_atomically(self.out_dir / f"{report.file_stem}.md", markdown.encode("utf-8"))
+                write_atomically(self.out_dir / f"{report.file_stem}.html", html.encode("utf-8"))
+                write_atomically(self.out_dir / f"{report.file_stem}.pdf", to_pdf(html, self.library.root))
+            click.echo(f"wrote {report.file_stem}.md, .html and .pdf to {self.out_dir}", err=True)
+        if post is not None:
+            client, issues = post
+            with stage("posting the report"):
+                try:
+                    done = post_report(client, report, markdown, issues, assignees or [])
+                except GitHubProblem as exc:
+                    raise ShelfpostError((), exc.message) from None
+            click.echo(f"{done.action} issue #{done.number}: {done.url}", err=True)
+        if self.out_dir is None and post is None:
+            click.echo(markdown, nl=False)
 
 
-def _listed(post: bool, repo: str | None) -> Any:
-    """The client and the report issues, listed once before the report is written."""
-    if not post:
-        return None
-    from shelfpost.github.client import GitHubProblem
-    from shelfpost.reports.posting import LABEL
+def report_command(name: str | None = None) -> Callable[[Callable[..., None]], click.Command]:
+    """``shelfpost report NAME``: the function's own options, then :func:`output_options`;
+    the function gets an :class:`Output` (library and ``--now`` opened) and its own options."""
 
-    client = _client(repo)
-    try:
-        return client, client.labelled_issues(LABEL)
-    except GitHubProblem as exc:
-        raise ShelfpostError((), exc.message) from None
+    def decorate(func: Callable[..., None]) -> click.Command:
+        own = getattr(func, "__click_params__", [])
+
+        def command(
+            post: bool, repo: str | None, out_dir: Path | None, now_text: str | None, root: Path, **kw: Any
+        ) -> None:
+            library = open_library(root)
+            func(Output(library, parse_now(now_text, library), post, repo, out_dir), **kw)
+
+        functools.update_wrapper(command, func, updated=())
+        command = output_options(command)
+        command.__click_params__ = [*command.__click_params__, *own]  # type: ignore[attr-defined]
+        return report.command(name=name)(command)
+
+    return decorate
 
 
 @main.group()
@@ -134,9 +165,8 @@ def only_when_due(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@report.command()
-@output_options
-def weekly(post: bool, repo: str | None, out_dir: Path | None, now_text: str | None, root: Path) -> None:
+@report_command()
+def weekly(out: Output) -> None:
     """The agenda of the Friday 10:00 meeting of the week holding --now.
 
     Last week's posts, next week's slots and gaps, the inbox past target, risks and
@@ -147,47 +177,32 @@ def weekly(post: bool, repo: str | None, out_dir: Path | None, now_text: str | N
     from shelfpost.reports.documents import weekly as build
     from shelfpost.reports.periods import meeting_week
     from shelfpost.reports.posting import find
-    from shelfpost.reports.render import to_markdown
 
-    library = open_library(root)
-    now = parse_now(now_text, library)
-    listed = _listed(post, repo)
+    listed = out.listed()
     previous = None
     if listed is not None:
-        previous = find(
-            listed[1], f"<!-- shelfpost:report=weekly:{meeting_week(library, now).previous_key} -->"
-        )
-    with stage("writing the weekly agenda"):
-        result = build(
-            library, now, previous.body if previous else None, previous.html_url if previous else None
-        )
-        markdown = to_markdown(library, result)
-    _emit(library, result, markdown, listed, out_dir, team_lead_login(library))
+        key = meeting_week(out.library, out.now).previous_key
+        previous = find(listed[1], f"<!-- shelfpost:report=weekly:{key} -->")
+    out.emit(
+        "writing the weekly agenda",
+        lambda: build(
+            out.library, out.now, previous.body if previous else None, previous.html_url if previous else None
+        ),
+        team_lead_login(out.library),
+    )
 
 
-@report.command()
+@report_command()
 @click.option(
     "--month", "month_text", metavar="YYYY-MM", default=None, help="The month (default: this month)."
 )
 @only_when_due
-@output_options
-def monthly(
-    month_text: str | None,
-    if_due: bool,
-    post: bool,
-    repo: str | None,
-    out_dir: Path | None,
-    now_text: str | None,
-    root: Path,
-) -> None:
+def monthly(out: Output, month_text: str | None, if_due: bool) -> None:
     """The month-end progress report for management: the five tasks against their
     targets, analytics, budget execution, the risk register, partners, next month."""
     from shelfpost.reports.documents import monthly as build
-    from shelfpost.reports.render import to_markdown
 
-    library = open_library(root)
-    now = parse_now(now_text, library)
-    day = today(library, now)
+    day = today(out.library, out.now)
     try:
         month = Month.parse(month_text) if month_text else Month.of(day)
     except ValueError as exc:
@@ -195,70 +210,36 @@ def monthly(
     if if_due and day != month.last:
         click.echo(f"{day} is not the last day of {month}: no report today", err=True)
         return
-    listed = _listed(post, repo)
-    with stage("writing the monthly report"):
-        result = build(library, month, now)
-        markdown = to_markdown(library, result)
-    _emit(library, result, markdown, listed, out_dir, [])
+    out.emit("writing the monthly report", lambda: build(out.library, month, out.now))
 
 
-@report.command()
+@report_command()
 @click.option("--quarter", "quarter_text", metavar="YYYYQN", default=None, help="The quarter, e.g. 2026Q4.")
 @only_when_due
-@output_options
-def quarterly(
-    quarter_text: str | None,
-    if_due: bool,
-    post: bool,
-    repo: str | None,
-    out_dir: Path | None,
-    now_text: str | None,
-    root: Path,
-) -> None:
+def quarterly(out: Output, quarter_text: str | None, if_due: bool) -> None:
     """The quarterly evaluation on the plan's four criteria (growth, content and interaction,
     partnerships, budget), each with its evidence, a verdict and the change since the
     last quarter. A quarter not over yet is evaluated "so far"."""
     from shelfpost.reports.documents import quarterly as build
-    from shelfpost.reports.render import to_markdown
 
-    library = open_library(root)
-    now = parse_now(now_text, library)
-    quarter = _quarter(library, now, quarter_text)
-    if if_due and today(library, now) != quarter.last:
-        click.echo(f"{today(library, now)} is not the last day of {quarter}: no report today", err=True)
+    quarter = _quarter(out.library, out.now, quarter_text)
+    day = today(out.library, out.now)
+    if if_due and day != quarter.last:
+        click.echo(f"{day} is not the last day of {quarter}: no report today", err=True)
         return
-    listed = _listed(post, repo)
-    with stage("writing the quarterly evaluation"):
-        result = build(library, quarter, now)
-        markdown = to_markdown(library, result)
-    _emit(library, result, markdown, listed, out_dir, [])
+    out.emit("writing the quarterly evaluation", lambda: build(out.library, quarter, out.now))
 
 
-@report.command(name="partner")
+@report_command(name="partner")
 @click.argument("partner_id", metavar="ID")
 @click.option("--quarter", "quarter_text", metavar="YYYYQN", default=None, help="The quarter, e.g. 2026Q4.")
-@output_options
-def partner_command(
-    partner_id: str,
-    quarter_text: str | None,
-    post: bool,
-    repo: str | None,
-    out_dir: Path | None,
-    now_text: str | None,
-    root: Path,
-) -> None:
+def partner_command(out: Output, partner_id: str, quarter_text: str | None) -> None:
     """A summary for one partner (its id is its file name in partners/): the posts promoted
     together in the quarter and how they did; never contact details, budget or risks."""
     from shelfpost.reports.documents import partner as build
-    from shelfpost.reports.render import to_markdown
 
-    library = open_library(root)
-    now = parse_now(now_text, library)
-    quarter = _quarter(library, now, quarter_text)
-    with stage("writing the partner summary"):
-        result = build(library, partner_id, quarter, now)
-        markdown = to_markdown(library, result)
-    _emit(library, result, markdown, _listed(post, repo), out_dir, [])
+    quarter = _quarter(out.library, out.now, quarter_text)
+    out.emit("writing the partner summary", lambda: build(out.library, partner_id, quarter, out.now))
 
 
 @report.command()

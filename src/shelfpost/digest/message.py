@@ -28,47 +28,11 @@ from shelfpost.digest.plan import DigestPlan
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Library, Post
 from shelfpost.library.problems import Problem
+from shelfpost.library.uistrings import moment, strings_for
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "digest"
 LIBRARY_TEMPLATES = "templates/digest"
 IMAGE_WIDTH = 560  # px: the message is 600 wide with 20 of padding each side
-
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "new_posts": "New posts",
-        "coming_events": "Coming events",
-        "when": "When",
-        "where": "Where",
-        "register": "Register",
-        "read_more": "Read more",
-        "archive": "Past digests",
-        "unsubscribe": "Unsubscribe",
-        "why": "You receive this because you subscribed to the mailing list of",
-        "period": "New from {start} to {end}",
-        "subject": "{name}: new posts and events, {end}",
-        "no_events": "No events in the coming weeks.",
-        "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
-    },
-    "zh": {
-        "new_posts": "新文章",
-        "coming_events": "近期活動",
-        "when": "時間",
-        "where": "地點",
-        "register": "報名",
-        "read_more": "閱讀全文",
-        "archive": "過去的電子報",
-        "unsubscribe": "取消訂閱",
-        "why": "您收到這封信，是因為您訂閱了以下單位的電子報：",
-        "period": "{start} 至 {end} 的新內容",
-        "subject": "{name}電子報：{end} 新文章與近期活動",
-        "no_events": "近期沒有活動。",
-        "weekdays": "一 二 三 四 五 六 日",
-    },
-}
-
-
-def strings_for(language: str) -> dict[str, str]:
-    return STRINGS.get(language.split("-")[0].lower(), STRINGS["en"])
 
 
 @dataclass(frozen=True)
@@ -113,11 +77,9 @@ def context(library: Library, plan: DigestPlan) -> dict[str, Any]:
     cfg = library.config
     assert cfg is not None and plan.channel.email is not None
     s = strings_for(cfg.language)
-    weekdays = s["weekdays"].split()
 
-    def when(moment: datetime) -> str:
-        local = moment.astimezone(cfg.timezone)
-        return f"{local:%Y-%m-%d}（{weekdays[local.weekday()]}）{local:%H:%M}"
+    def when(at: datetime) -> str:
+        return moment(at.astimezone(cfg.timezone), cfg.language)
 
     def item(post: Post) -> dict[str, Any]:
         image = None

@@ -8,6 +8,7 @@ does not drop the month's other slots).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -40,7 +41,7 @@ from shelfpost.library.model import (
     StrategyMetric,
     Targets,
 )
-from shelfpost.library.schema import Context, Reporter, Validated, did_you_mean
+from shelfpost.library.schema import Context, Reporter, Schema, Validated, did_you_mean
 from shelfpost.library.yamlnodes import Pos
 
 CALENDAR_DIR = "calendar"
@@ -59,6 +60,38 @@ def _read(root: Path, rel: str, rep: Reporter) -> Any:
         rep.error(Pos(1, 1), "is a symbolic link: shelfpost reads only regular files", "symlink")
         return False
     return read_yaml(path, rel, rep)
+
+
+def _monthly_files(
+    root: Path,
+    folder: str,
+    schema: type[Schema],
+    ctx: Context,
+    reporters: dict[str, Reporter],
+    what: str,
+    code: str,
+) -> Iterator[tuple[str, Reporter, tuple[int, int], Validated | None]]:
+    """Each ``folder/YYYY-MM.yml``, read and checked against ``schema``: its path, its
+    reporter, its month and its data (``None`` where the schema reported it). A file
+    named otherwise is reported (``code``) and skipped; so is one that does not parse."""
+    from shelfpost.library.loader import yaml_files
+
+    for path in yaml_files(root, folder, reporters):
+        rel = f"{folder}/{path.name}"
+        rep = reporters.setdefault(rel, Reporter(rel))
+        name = MONTH_FILE_RE.match(path.name)
+        try:
+            month = (int(name["year"]), int(name["month"])) if name else None
+            if month is not None:
+                date(month[0], month[1], 1)
+        except ValueError:
+            month = None
+        if month is None:
+            rep.error(Pos(1, 1), f"{what} are named YYYY-MM.yml (e.g. 2026-12.yml): rename the file", code)
+            continue
+        node = _read(root, rel, rep)
+        if node is not False:
+            yield rel, rep, month, schema.validate(node, ctx, rep, label=rel)
 
 
 def _strategy_metric(data: Validated | None) -> StrategyMetric | None:
@@ -169,30 +202,10 @@ def _email_settings(entry: Validated, rep: Reporter | None) -> EmailSettings | N
 
 def load_calendar(root: Path, ctx: Context, reporters: dict[str, Reporter]) -> list[Slot]:
     slots: list[Slot] = []
-    from shelfpost.library.loader import yaml_files
-
-    for path in yaml_files(root, CALENDAR_DIR, reporters):
-        rel = f"{CALENDAR_DIR}/{path.name}"
-        rep = reporters.setdefault(rel, Reporter(rel))
-        name = MONTH_FILE_RE.match(path.name)
-        month: tuple[int, int] | None = None
-        if name:
-            try:
-                month = (int(name["year"]), int(name["month"]))
-                date(month[0], month[1], 1)
-            except ValueError:
-                month = None
-        if month is None:
-            rep.error(
-                Pos(1, 1),
-                "calendar files are named YYYY-MM.yml (e.g. 2026-12.yml): rename the file",
-                "calendar-name",
-            )
-            continue
-        node = _read(root, rel, rep)
-        if node is False:
-            continue
-        data = CalendarFile.validate(node, ctx, rep, label=rel)
+    files = _monthly_files(
+        root, CALENDAR_DIR, CalendarFile, ctx, reporters, "calendar files", "calendar-name"
+    )
+    for rel, rep, month, data in files:
         for entry in _items(data, "slots"):
             day: date = entry["date"]
             if (day.year, day.month) != month:
@@ -419,31 +432,12 @@ def load_interaction_counts(
     platforms with an API are counted by ``shelfpost inbox sync``); answered and
     excluded cannot exceed received.
     """
-    from shelfpost.library.loader import yaml_files
-
     out: list[ManualCounts] = []
-    for path in yaml_files(root, MANUAL_COUNTS_DIR, reporters):
-        rel = f"{MANUAL_COUNTS_DIR}/{path.name}"
-        rep = reporters.setdefault(rel, Reporter(rel))
-        name = MONTH_FILE_RE.match(path.name)
-        month: str | None = None
-        if name:
-            try:
-                date(int(name["year"]), int(name["month"]), 1)
-                month = f"{name['year']}-{name['month']}"
-            except ValueError:
-                month = None
-        if month is None:
-            rep.error(
-                Pos(1, 1),
-                "manual inbox counts are named YYYY-MM.yml (e.g. 2026-11.yml): rename the file",
-                "inbox-name",
-            )
-            continue
-        node = _read(root, rel, rep)
-        if node is False:
-            continue
-        data = ManualCountsFile.validate(node, ctx, rep, label=rel)
+    files = _monthly_files(
+        root, MANUAL_COUNTS_DIR, ManualCountsFile, ctx, reporters, "manual inbox counts", "inbox-name"
+    )
+    for rel, rep, (year, number), data in files:
+        month = f"{year}-{number:02d}"
         if data is None:
             continue
         for cid, entry in (data.get("channels") or {}).items():

@@ -19,6 +19,7 @@ from typing import Any
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Library
 from shelfpost.library.problems import Problem, errors
+from shelfpost.library.uistrings import strings_for
 from shelfpost.site import incremental as inc
 from shelfpost.site.docs import (
     EVENTS_ICS,
@@ -33,7 +34,6 @@ from shelfpost.site.engine import CACHE_VARIABLE, EngineProcess, engine_config, 
 from shelfpost.site.feeds import feed_files, render_feeds, section_sitemaps
 from shelfpost.site.ical import public_events
 from shelfpost.site.incremental import build_epoch, build_key
-from shelfpost.site.text import strings_for
 from shelfpost.site.thumbs import Thumbnailer
 
 WORK_DIR = ".shelfpost/build"

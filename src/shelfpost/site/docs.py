@@ -24,6 +24,7 @@ from markupsafe import Markup
 from shelfpost.library.bodyscan import splice, url_scheme
 from shelfpost.library.links import CONTENT, resolve_target
 from shelfpost.library.model import Document, Library, Page, Partner, Post
+from shelfpost.library.uistrings import strings_for
 from shelfpost.site.feeds import post_url
 from shelfpost.site.ical import post_event
 from shelfpost.site.meta import (
@@ -45,7 +46,6 @@ from shelfpost.site.text import (
     local,
     relative,
     relative_url,
-    strings_for,
     tag_slug,
 )
 from shelfpost.site.thumbs import Thumbnailer

@@ -1,4 +1,5 @@
-"""Small text helpers shared by the renderers: escaping, slugs, URLs, UI strings."""
+"""Small text helpers shared by the renderers: escaping, slugs, URLs (the UI strings and
+day formats are ``library.uistrings``, which the digest shares)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import datetime, tzinfo
 from urllib.parse import quote
 
 from markupsafe import Markup
+
+from shelfpost.library.uistrings import ONGOING, language_code, moment
 
 # Every ASCII character that means something in Markdown, HTML or an attribute value.
 _SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>&~:\"'=^$@%;/]")
@@ -88,33 +91,6 @@ def local(dt: datetime, tz: tzinfo, fmt: str) -> str:
     return dt.astimezone(tz).strftime(fmt)
 
 
-#: Weekday names, Monday first, in the library's language (``datetime.weekday()`` order).
-WEEKDAYS: dict[str, tuple[str, ...]] = {
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    "zh": ("一", "二", "三", "四", "五", "六", "日"),
-}
-#: An event under way: ``{end}`` is when it closes.
-ONGOING: dict[str, str] = {"en": "Ongoing until {end}", "zh": "進行中，至 {end}"}
-
-
-def _lang(language: str) -> str:
-    code = language.split("-")[0].lower()
-    return code if code in WEEKDAYS else "en"
-
-
-def day_with_weekday(dt: datetime, language: str, year: bool = True) -> str:
-    """``2026-12-12（六）`` in Chinese, ``2026-12-12 Sat`` in English; ``12-12（六）`` without the year."""
-    lang = _lang(language)
-    name = WEEKDAYS[lang][dt.weekday()]
-    day = f"{dt:%Y-%m-%d}" if year else f"{dt:%m-%d}"
-    return f"{day}（{name}）" if lang == "zh" else f"{day} {name}"
-
-
-def _moment(dt: datetime, language: str, year: bool = True) -> str:
-    sep = "" if _lang(language) == "zh" else " "  # the full-width bracket already separates
-    return f"{day_with_weekday(dt, language, year)}{sep}{dt:%H:%M}"
-
-
 def event_when(
     start: datetime, end: datetime, tz: tzinfo, language: str, now: datetime | None = None
 ) -> Markup:
@@ -131,90 +107,10 @@ def event_when(
         return Markup(f'<time datetime="{moment.isoformat()}">') + escape(text) + Markup("</time>")  # noqa: S704
 
     if now is not None and s <= now < e:
-        before, _, after = ONGOING[_lang(language)].partition("{end}")
-        until = _moment(e, language, year=e.year != now.astimezone(tz).year)
+        before, _, after = ONGOING[language_code(language)].partition("{end}")
+        until = moment(e, language, year=e.year != now.astimezone(tz).year)
         return escape(before) + stamp(end, until) + escape(after)
-    first = stamp(start, _moment(s, language))
+    first = stamp(start, moment(s, language))
     if s.date() == e.date():
         return first + Markup("–") + stamp(end, f"{e:%H:%M}")
-    return first + Markup(" – ") + stamp(end, _moment(e, language, year=e.year != s.year))
-
-
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "home": "Home",
-        "latest": "Latest posts",
-        "upcoming": "Upcoming events",
-        "no_upcoming": "No upcoming events.",
-        "all_posts": "All posts",
-        "tags": "Tags",
-        "archive": "Archive",
-        "by": "By",
-        "tagged": "Tags",
-        "posts_in": "Posts in",
-        "tag": "Tag",
-        "page": "Page",
-        "newer": "Newer posts",
-        "older": "Older posts",
-        "when": "When",
-        "where": "Where",
-        "register": "Register",
-        "feeds": "Feeds",
-        "draft": "Draft: not public",
-        "scheduled": "Scheduled: goes live",
-        "share": "A share from another source",
-        "posts_count": "posts",
-        "subscribe": "Subscribe to upcoming events (iCalendar)",
-        "add_to_calendar": "Add this event to my calendar (.ics)",
-        "partners": "Partners",
-        "partners_intro": "Organisations we work with to bring reading and culture to more people.",
-        "partner_posts": "Posts with this partner:",
-        "nothing": "No posts yet.",
-        "more": "More",
-        "reading_time": "{n} min read",
-        "newsletter_subscribe": "Subscribe to the newsletter",
-        "newsletter_archive": "Past newsletters",
-        "digests_intro": "Every newsletter we sent: the new posts and coming events, by e-mail.",
-        "digests_none": "No newsletter has been sent yet.",
-    },
-    "zh": {
-        "home": "首頁",
-        "latest": "最新文章",
-        "upcoming": "近期活動",
-        "no_upcoming": "目前沒有即將舉行的活動。",
-        "all_posts": "所有文章",
-        "tags": "標籤",
-        "archive": "文章彙整",
-        "by": "作者",
-        "tagged": "標籤",
-        "posts_in": "文章：",
-        "tag": "標籤",
-        "page": "第",
-        "newer": "較新的文章",
-        "older": "較舊的文章",
-        "when": "時間",
-        "where": "地點",
-        "register": "報名",
-        "feeds": "訂閱",
-        "draft": "草稿：尚未公開",
-        "scheduled": "排程中：將於以下時間公開",
-        "share": "轉載分享",
-        "posts_count": "篇",
-        "subscribe": "訂閱活動行事曆（iCalendar）",
-        "add_to_calendar": "將這個活動加入我的行事曆（.ics）",
-        "partners": "合作夥伴",
-        "partners_intro": "我們與這些單位合作，讓閱讀與文化走進更多人的生活。",
-        "partner_posts": "合作文章：",
-        "nothing": "還沒有文章。",
-        "more": "更多",
-        "reading_time": "閱讀時間約 {n} 分鐘",
-        "newsletter_subscribe": "訂閱電子報",
-        "newsletter_archive": "過去的電子報",
-        "digests_intro": "我們寄出的每一期電子報：新文章與近期活動，寄到您的信箱。",
-        "digests_none": "還沒有寄出的電子報。",
-    },
-}
-
-
-def strings_for(language: str) -> dict[str, str]:
-    return STRINGS.get(language.split("-")[0].lower(), STRINGS["en"])
+    return first + Markup(" – ") + stamp(end, moment(e, language, year=e.year != s.year))
