@@ -43,6 +43,7 @@ from shelfpost.library.model import frozen_mapping
 from shelfpost.version import __version__
 
 CACHE_DIR = ".shelfpost/cache"
+RECORDS_CACHE_DIR = ".shelfpost/cache/records"  # publish and `due --record`: parsed records
 KEY_FILE = "cache-key"
 _SIG = 32  # bytes of HMAC-SHA256
 
@@ -100,11 +101,12 @@ class FileCache:
     """Per-file results of one library, read at the start of a load and saved at its end.
 
     Entries are spread over :data:`SHARDS` files by a hash of the file's path, so
-    saving after one edit rewrites one small shard, not the whole cache.
+    saving after one edit rewrites one small shard, not the whole cache. ``folder``: another
+    cache of the same kind beside it (:data:`RECORDS_CACHE_DIR`: the publication records).
     """
 
-    def __init__(self, root: Path, state_dir: Path) -> None:
-        self.folder = root / CACHE_DIR
+    def __init__(self, root: Path, state_dir: Path, folder: str = CACHE_DIR) -> None:
+        self.folder = root / folder
         self._secret = _secret(state_dir)
         try:
             config = (root / "shelfpost.yml").read_bytes()

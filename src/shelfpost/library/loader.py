@@ -531,16 +531,19 @@ def _load_chunk(
     return [_load_one(job, config, ctx) for job in jobs]
 
 
-def _cached_texts(cache: FileCache, keys: dict[str, str], library: Library) -> checks.TextFor:
-    """``channel_text`` through the cache: rendering every post for every channel was half
-    of a warm check. The key covers the post's file (and shelfpost.yml and the code, through
-    the file's key), the channel's settings and the template's source."""
+def _cached_texts(
+    cache: FileCache | None, keys: dict[str, str], library: Library, memo: dict[tuple[str, str], ChannelText]
+) -> checks.TextFor:
+    """``channel_text``, kept in ``memo`` (the snapshot's ``texts``) and, with a cache, in it:
+    rendering every post for every channel was half of a warm check. The key covers the
+    post's file (and shelfpost.yml and the code, through the file's key), the channel's
+    settings and the template's source."""
     assert library.config is not None
     config, templates = library.config, library.channel_templates
 
-    def text(post: Post, channel: Channel) -> ChannelText:
+    def render(post: Post, channel: Channel) -> ChannelText:
         file_key = keys.get(post.path)
-        if file_key is None:
+        if cache is None or file_key is None:
             return channel_text(post, channel, config, templates)
         key = hashlib.sha256(
             f"{file_key}\0{channel!r}\0{template_source(channel, templates)}".encode()
@@ -550,6 +553,10 @@ def _cached_texts(cache: FileCache, keys: dict[str, str], library: Library) -> c
             return found
         made = channel_text(post, channel, config, templates)
         cache.put_derived(post.path, "channel:" + channel.id, key, made)
+        return made
+
+    def text(post: Post, channel: Channel) -> ChannelText:
+        made = memo[post.path, channel.id] = render(post, channel)
         return made
 
     return text
@@ -677,6 +684,7 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
     parse_templates(root, DIGEST_TEMPLATES, "*.j2", reporters)  # used by `shelfpost digest`, checked here
 
     # Phase 2: what files say about each other.
+    memo: dict[tuple[str, str], ChannelText] = {}
     library = Library(
         root,
         config,
@@ -692,9 +700,9 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
         codeowners=load_codeowners(root, reporters),
         mkdocs=load_mkdocs(root, reporters),
         interaction_counts=tuple(counts),
+        texts=memo,
     )
-    texts = _cached_texts(cache, keys, library) if cache is not None else None
-    cross = checks.cross_check(library, texts)
+    cross = checks.cross_check(library, _cached_texts(cache, keys, library, memo))
     if cache is not None:
         cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
