@@ -556,6 +556,75 @@ def notes(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+# Issue 18's table: every row, the measured figure, met or not, and where the time goes when not.
+# A row whose command this run did not measure says so. The preview rows come from the serve
+# branch's bench/preview.py: any row whose command starts with "shelfpost serve" (its LABEL).
+SERVE_PREFIX = "shelfpost serve"
+ISSUE18_PROFILES = {  # cProfile of the warm paths at 10,000 posts, this branch (bench/README.md)
+    "check": "unpickling the 10,000 cached posts (~45%), the cross-file checks (~35%: links "
+    "and slugs, the plan checks), start-up and imports (~0.2 s)",
+    "check-cold": "composing the YAML node graph with positions in Python, the schema walk and "
+    "the body scan per file; the channel renders of the cross-file checks",
+    "publish": "unpickling the cached posts and records, the cross-file checks, one Item per "
+    "live post and channel (the record-key tid, the idempotency key)",
+}
+
+
+def _ratio(by: dict[tuple[str, int], Row], num: str, den: str, n: int) -> float | None:
+    if (num, n) in by and (den, n) in by:
+        return by[num, n].median / by[den, n].median
+    return None
+
+
+def issue18_targets(rows: list[Row]) -> str:
+    """The table of issue 18 with this run's figures and a verdict per row."""
+    by = {(r.command, r.n): r for r in rows}
+    lines = ["| what | measured | target | |", "| --- | ---: | ---: | --- |"]
+
+    def add(what: str, value: float | None, unit: str, target: float, profile: str = "") -> None:
+        if value is None:
+            lines.append(f"| {what} | not measured in this run | {target:g}{unit} | - |")
+            return
+        met = value <= target
+        verdict = "met" if met else "not met" + (f": {ISSUE18_PROFILES[profile]}" if profile else "")
+        lines.append(f"| {what} | {value:.2f}{unit} | <= {target:g}{unit} | {verdict} |")
+
+    add("full build / baseline, 1,000 posts", _ratio(by, BUILD_LABEL, BASELINE_LABEL, 1000), "x", 0.25)
+    add("full build / baseline, 5,000 posts", _ratio(by, BUILD_LABEL, BASELINE_LABEL, 5000), "x", 0.12)
+    add("rebuild after one edit / full build, 1,000", _ratio(by, REBUILD_LABEL, BUILD_LABEL, 1000), "x", 0.1)
+    serve = sorted((r for r in rows if r.command.startswith(SERVE_PREFIX)), key=lambda r: r.n)
+    for n, target in ((1000, 0.5), (10000, 1.0)):
+        found = next((r for r in serve if r.n == n), None)
+        add(
+            f"serve: save a post -> the page shows it, {n:,} posts",
+            found.median if found else None,
+            " s",
+            target,
+        )
+    for n in (1000, 10000):
+        add(
+            f"check --no-cache / floor, {n:,} posts",
+            _ratio(by, CHECK_LABEL, FLOOR_LABEL, n),
+            "x",
+            1.5,
+            "check-cold",
+        )
+    add(
+        "check, warm cache, one post edited / floor, 10,000",
+        _ratio(by, WARM_LABEL, FLOOR_LABEL, 10000),
+        "x",
+        0.2,
+        "check",
+    )
+    pub = by.get((PUBLISH_LABEL, 10000))
+    add("publish --dry-run, 5 due, 10,000 posts", pub.median if pub else None, " s", 1.5, "publish")
+    rec = by.get((RECORD_LABEL, 10000))
+    add("due --record, 10,000 posts", rec.median if rec else None, " s", 1.5, "publish")
+    for what in ("inbox sync", "metrics sync", "monthly report"):  # issue 18, item 5: not built yet
+        lines.append(f"| {what}, 10,000 posts and three years of data | not measured yet (item 5) | - | - |")
+    return "\n".join(lines)
+
+
 def machine(python: Path | None) -> str:
     def version(dist: str) -> str:
         try:
@@ -665,6 +734,10 @@ def main(argv: list[str] | None = None) -> int:
             table(rows),
             "",
             notes(rows),
+            "",
+            "Issue 18's targets, from this run:",
+            "",
+            issue18_targets(rows),
             "",
             f"Measured {datetime.now().astimezone():%Y-%m-%d %H:%M %z} on {machine(python)}.",
             "",

@@ -200,6 +200,7 @@ def test_channel_texts_come_from_the_cache_until_their_inputs_change(
         if p.code == "channel-too-long"
     ]
     assert len(plain) == 1 and "long" in plain[0]
+    calls.clear()  # the uncached load renders through the loader too (into the snapshot's texts)
     assert problems() == plain and sorted(calls) == ["long", "short"]
     calls.clear()
     assert problems() == plain and calls == []  # warm: nothing rendered again
@@ -207,9 +208,120 @@ def test_channel_texts_come_from_the_cache_until_their_inputs_change(
     assert problems() == plain and calls == ["short"]  # only the edited post
     calls.clear()
     lib.write("templates/channels/mastodon.txt.j2", "{{ post.title }}\n{{ url }}\n")  # a new template
-    assert problems() == [
+    fresh = [
         f"{p.path}:{p.line}: {p.message}"
         for p in load_library(lib.root).problems
         if p.code == "channel-too-long"
     ]
+    calls.clear()
+    assert problems() == fresh
     assert sorted(calls) == ["long", "short"]
+
+
+# --- the index: unchanged files are not read again (issue 18, item 3) -------------------
+
+
+def _age(path: Path, seconds: int = 3600) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def _age_content(root: Path) -> None:
+    """Every file under content/ modified an hour ago (injected time, not a sleep): none is
+    in the index's own clock tick."""
+    for path in (root / "content").rglob("*"):
+        if path.is_file():
+            _age(path)
+
+
+def _reads_of_posts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The posts whose bytes are read (every read of a file under content/posts/)."""
+    seen: list[str] = []
+    real = Path.read_bytes
+
+    def reading(self: Path) -> bytes:
+        if "content/posts/" in self.as_posix():
+            seen.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", reading)
+    return seen
+
+
+def test_a_warm_load_reads_no_unchanged_file(
+    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library(lib)
+    _age_content(lib.root)
+    state = tmp_path / "state"
+    seen = _reads_of_posts(monkeypatch)
+    first = load_library(lib.root, cache=FileCache(lib.root, state))
+    assert len(seen) == 7  # cold: every post read once
+    seen.clear()
+    cache = FileCache(lib.root, state)
+    second = load_library(lib.root, cache=cache)
+    assert seen == [] and cache.reads == 0 and cache.hits == 8
+    assert snapshot(second) == snapshot(first) == snapshot(load_library(lib.root))
+
+    # An edit is seen (size or time changed), and only that file is read.
+    lib.post("2026-10-01-hello", post_text(title="新標題", publish_at="2026-10-01 10:00"))
+    _age(lib.root / "content/posts/2026/2026-10-01-hello.md", 60)
+    seen.clear()
+    cache = FileCache(lib.root, state)
+    third = load_library(lib.root, cache=cache)
+    assert seen == ["2026-10-01-hello.md"] and cache.reads == 1
+    assert {p.slug: p.title for p in third.posts}["hello"] == "新標題"
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(lib: Lib, tmp_path: Path) -> None:
+    """A tool that puts the old modification time back (rsync -t, touch -r): the change time
+    differs, so the file is read again."""
+    library(lib)
+    _age_content(lib.root)
+    state = tmp_path / "state"
+    load_library(lib.root, cache=FileCache(lib.root, state))
+    path = lib.root / "content/posts/2026/2026-10-01-hello.md"
+    before = path.stat()
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("測試文章", "改過文章", 1), "utf-8")
+    assert path.stat().st_size == before.st_size  # the test means something
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    cache = FileCache(lib.root, state)
+    again = load_library(lib.root, cache=cache)
+    assert cache.reads == 1
+    assert snapshot(again) == snapshot(load_library(lib.root))
+    assert {p.slug: p.title for p in again.posts}["hello"] == "改過文章"
+
+
+def test_a_racily_clean_entry_is_read_again(lib: Lib, tmp_path: Path) -> None:
+    """Git's rule: a file modified in the index's own clock tick (here: the index's mtime set
+    back to the post's) may have changed after it was hashed without its lstat changing, so it
+    is read again; the rewritten index then vouches for it."""
+    library(lib)
+    _age_content(lib.root)
+    post = lib.root / "content/posts/2026/2026-10-03-link.md"
+    _age(post, -1800)  # the newest file: half an hour ago
+    state = tmp_path / "state"
+    load_library(lib.root, cache=FileCache(lib.root, state))
+    index = lib.root / CACHE_DIR / "index.pickle"
+    os.utime(index, ns=(post.stat().st_atime_ns, post.stat().st_mtime_ns))
+    cache = FileCache(lib.root, state)
+    load_library(lib.root, cache=cache)
+    assert cache.reads == 1  # that post (its entry is not older than the index), nothing else
+    cache = FileCache(lib.root, state)
+    load_library(lib.root, cache=cache)
+    assert cache.reads == 0
+
+
+def test_no_cache_reads_every_file(lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    library(lib)
+    _age_content(lib.root)
+    runner = CliRunner(env={"SHELFPOST_STATE_DIR": str(tmp_path / "state")})
+    args = ["check", "--root", str(lib.root), "--format", "json", "--jobs", "1"]
+    warm = runner.invoke(main, args)
+    seen = _reads_of_posts(monkeypatch)
+    again = runner.invoke(main, args)
+    assert seen == []
+    plain = runner.invoke(main, [*args, "--no-cache"])
+    assert len(seen) == 7
+    assert warm.output == again.output == plain.output

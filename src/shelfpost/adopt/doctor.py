@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shelfpost.github.client import GitHubProblem, RepoClient
 from shelfpost.library.model import Library
+
+if TYPE_CHECKING:  # github3 and requests cost every command ~0.2 s to import: only when called
+    from shelfpost.github.client import RepoClient
 
 ENVIRONMENT = "syndication"
 PUBLISH_WORKFLOW = "publish.yml"
@@ -97,6 +99,8 @@ def offline_steps(library: Library, full_name: str = "OWNER/NAME", branch: str =
 
 def _get(client: RepoClient, *parts: str, params: dict[str, Any] | None = None) -> Any:
     """The JSON of one GET below the repository, or None on 404 (not set up)."""
+    from shelfpost.github.client import GitHubProblem
+
     repo = client.repo
     url = repo._build_url(*parts, base_url=repo._api)
     response = repo._get(url, params=params)

@@ -164,14 +164,23 @@ def open_month(root: Path, now_text: str | None, month_text: str | None) -> tupl
     return library, now, month
 
 
-def file_cache(root: Path) -> Any:
-    """The per-file cache of ``check``, or ``None`` when its key cannot be kept."""
-    from shelfpost.library.filecache import FileCache
+def file_cache(root: Path, folder: str | None = None) -> Any:
+    """The per-file cache of ``check`` (or the one in ``folder``), or ``None`` when its key
+    cannot be kept."""
+    from shelfpost.library.filecache import CACHE_DIR, FileCache
 
     try:
-        return FileCache(root, state_dir(environment()))
+        return FileCache(root, state_dir(environment()), folder or CACHE_DIR)
     except OSError:
         return None
+
+
+def record_reader(root: Path) -> Any:
+    """The publication records of ``root``, each read once, parsed again only when changed."""
+    from shelfpost.library.filecache import RECORDS_CACHE_DIR
+    from shelfpost.library.records import RecordReader
+
+    return RecordReader(root, file_cache(root, RECORDS_CACHE_DIR))
 
 
 def summary_line(problems: Sequence[Problem], checked: str) -> str:

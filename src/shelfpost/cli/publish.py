@@ -13,14 +13,17 @@ from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     channel_option,
     environment,
+    file_cache,
     format_option,
     now_option,
     open_library,
     parse_now,
+    record_reader,
     root_option,
     stage,
     state_dir,
 )
+from shelfpost.library.loader import default_jobs
 
 
 @main.command()
@@ -66,7 +69,10 @@ def publish(
     from shelfpost.publish.report import Clock, detail_lines, exit_code, summary_lines
     from shelfpost.publish.run import Run, Settings, summary
 
-    library = open_library(root)
+    # The per-file cache, as `check` and `build` use it: unchanged posts are not read again,
+    # their channel texts not rendered again, unchanged records not parsed again (issue 18).
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
+    records = record_reader(root)
     now = parse_now(now_text, library)
     if only and only not in library.plan.channels:
         raise click.BadParameter(f"{only!r} is not in plan/channels.yml", param_hint="--channel")
@@ -83,9 +89,11 @@ def publish(
         sleep=time.sleep,
         dry_run=dry_run,
         only=only,
+        records=records,
     )
     with stage("publishing to the channels"):
         outcomes = run.run()
+    records.save()
     if not dry_run:  # the scheduler is alive: `status` warns when this gets old
         from shelfpost.library.runs import record_publish_run
 
@@ -147,19 +155,22 @@ def due(now_text: str | None, record: bool, fmt: str, root: Path) -> None:
         from shelfpost.digest.plan import next_due as next_digest
         from shelfpost.library.digests import BadRecord, load_digests
 
-        library = open_library(root)
+        library = open_library(root, cache=file_cache(root), jobs=default_jobs())
         now = parse_now(now_text, library)
         try:  # the digest's next period makes a run due even when no post does
             digest_due = next_digest(library, now, load_digests(root))
         except BadRecord:
             digest_due = now  # `shelfpost digest` reports the record; run and say so
+        records = record_reader(root)
         data = due_mod.manifest_for(
             library,
             now,
             due_mod.fingerprint(root, environment()),
             environment().get("GITHUB_RUN_ID"),
             also_due=digest_due,
+            records=records,
         )
+        records.save()
         path = due_mod.write_manifest(root, data)
         if fmt == "json":
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -9,6 +9,16 @@ version and source files (their sizes and modification times) and of
 ``shelfpost.yml``'s bytes. A file whose bytes changed misses and is read again; a
 changed config or shelfpost misses everywhere. Cross-file checks always run in full.
 
+A file is not even read when it is unchanged, as Git's index decides it:
+``index.pickle`` keeps each file's size, modification and change times (ns), inode
+and the sha256 of its bytes, and a file whose ``lstat`` still gives the same four
+numbers is taken to have the same bytes (the change time catches an edit whose tool
+put the old modification time back). Git's "racily clean" rule applies: an entry
+whose modification time is not older than the index file itself may have been
+written in the same clock tick as the index, and changed again within that tick
+with its size and time unchanged, so it is read and hashed again.
+``check --no-cache`` reads everything.
+
 The file is a pickle, and a pickle can run code when it is loaded. A repository is
 not trusted (a pull request can add any file, ``.shelfpost/`` included), so the
 cache is signed with HMAC-SHA256 under a secret kept outside the repository
@@ -33,6 +43,7 @@ from shelfpost.library.model import frozen_mapping
 from shelfpost.version import __version__
 
 CACHE_DIR = ".shelfpost/cache"
+RECORDS_CACHE_DIR = ".shelfpost/cache/records"  # publish and `due --record`: parsed records
 KEY_FILE = "cache-key"
 _SIG = 32  # bytes of HMAC-SHA256
 
@@ -75,17 +86,27 @@ def _secret(state_dir: Path) -> bytes:
 
 
 SHARDS = 64
+INDEX_FILE = "index.pickle"
+
+#: What the index keeps of a file: (size, mtime_ns, ctime_ns, inode, sha256 of the bytes).
+IndexEntry = tuple[int, int, int, int, bytes]
+
+
+def stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
+    """The numbers of ``lstat`` the index compares (Git's index compares these and more)."""
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 class FileCache:
     """Per-file results of one library, read at the start of a load and saved at its end.
 
     Entries are spread over :data:`SHARDS` files by a hash of the file's path, so
-    saving after one edit rewrites one small shard, not the whole cache.
+    saving after one edit rewrites one small shard, not the whole cache. ``folder``: another
+    cache of the same kind beside it (:data:`RECORDS_CACHE_DIR`: the publication records).
     """
 
-    def __init__(self, root: Path, state_dir: Path) -> None:
-        self.folder = root / CACHE_DIR
+    def __init__(self, root: Path, state_dir: Path, folder: str = CACHE_DIR) -> None:
+        self.folder = root / folder
         self._secret = _secret(state_dir)
         try:
             config = (root / "shelfpost.yml").read_bytes()
@@ -99,6 +120,47 @@ class FileCache:
         self._seen: set[str] = set()
         self.hits = 0
         self.misses = 0
+        self.reads = 0  # files read (and hashed) because the index could not vouch for them
+        self._index, self._index_mtime = self._read_index()
+        self._new_index: dict[str, IndexEntry] = {}
+
+    # --- the index: which files are unchanged without reading them -------------------------
+    def _read_index(self) -> tuple[dict[str, IndexEntry], int]:
+        path = self.folder / INDEX_FILE
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            return {}, 0
+        data = self._unpickle(path)
+        if not isinstance(data, dict) or data.get("version") != 1:
+            return {}, 0
+        entries = data.get("entries")
+        return (entries, mtime) if isinstance(entries, dict) else ({}, 0)
+
+    def known_digest(self, rel: str, st: os.stat_result) -> bytes | None:
+        """The sha256 of ``rel``'s bytes if the index vouches for it (same ``lstat``, not racy)."""
+        entry = self._index.get(rel)
+        if entry is None or entry[:4] != stat_key(st):
+            return None
+        if entry[1] >= self._index_mtime:
+            return None  # racily clean: written in the index's own tick, so read it again
+        self._new_index[rel] = entry
+        return entry[4]
+
+    def read(self, rel: str, path: Path, st: os.stat_result) -> tuple[bytes, bytes]:
+        """Read ``rel`` (its ``lstat`` was ``st``): its bytes and their sha256, noted for the
+        next index."""
+        raw = path.read_bytes()
+        self.reads += 1
+        digest = hashlib.sha256(raw).digest()
+        self._new_index[rel] = (*stat_key(st), digest)
+        return raw, digest
+
+    def digest_key(self, rel: str, digest: bytes) -> str:
+        """The cache key of ``rel`` given the sha256 of its bytes."""
+        return hashlib.sha256(
+            self._salt + rel.encode("utf-8", "surrogateescape") + b"\0" + digest
+        ).hexdigest()
 
     def _shard_of(self, rel: str) -> int:
         return hashlib.sha256(rel.encode("utf-8", "surrogateescape")).digest()[0] % SHARDS
@@ -112,25 +174,30 @@ class FileCache:
             found = self._shards[shard] = self._read(self._file(shard))
         return found
 
-    def _read(self, path: Path) -> dict[str, tuple[str, Any]]:
+    def _unpickle(self, path: Path) -> Any:
+        """What a signed file of ours holds; ``None`` when absent, damaged or not signed by us."""
         try:
             blob = path.read_bytes()
         except OSError:
-            return {}
+            return None
         sig, payload = blob[:_SIG], blob[_SIG:]
         if not hmac.compare_digest(sig, hmac.new(self._secret, payload, hashlib.sha256).digest()):
-            return {}  # not ours (or damaged): never unpickle it
+            return None  # not ours (or damaged): never unpickle it
         try:
-            data = pickle.loads(payload)  # noqa: S301 (signed by us, see the module's docstring)
+            return pickle.loads(payload)  # noqa: S301 (signed by us, see the module's docstring)
         except Exception:  # noqa: BLE001 (an old or damaged cache is just a cold cache)
-            return {}
+            return None
+
+    def _read(self, path: Path) -> dict[str, tuple[str, Any]]:
+        data = self._unpickle(path)
         if not isinstance(data, dict) or data.get("salt") != self._salt:
             return {}
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
 
     def key(self, rel: str, raw: bytes) -> str:
-        return hashlib.sha256(self._salt + rel.encode("utf-8", "surrogateescape") + b"\0" + raw).hexdigest()
+        """The cache key of ``rel`` with the bytes ``raw``."""
+        return self.digest_key(rel, hashlib.sha256(raw).digest())
 
     def get(self, rel: str, key: str) -> Any | None:
         """The cached result for ``rel`` when its bytes still give ``key``, else ``None``."""
@@ -176,11 +243,14 @@ class FileCache:
             if gone:
                 self._changed.add(shard)
         for shard in sorted(self._changed):
-            self._write(self._file(shard), self._shards[shard])
+            self._write(self._file(shard), {"salt": self._salt, "entries": self._shards[shard]})
         self._changed.clear()
+        # Last, so that its mtime is after every file it vouches for was read.
+        if self._new_index != self._index or any(e[1] >= self._index_mtime for e in self._new_index.values()):
+            self._write(self.folder / INDEX_FILE, {"version": 1, "entries": self._new_index})
 
-    def _write(self, path: Path, entries: dict[str, tuple[str, Any]]) -> None:
-        payload = pickle.dumps({"salt": self._salt, "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+    def _write(self, path: Path, data: dict[str, Any]) -> None:
+        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         sig = hmac.new(self._secret, payload, hashlib.sha256).digest()
         with contextlib.suppress(OSError):  # a read-only checkout or a full disk: no cache, same answers
             write_atomically(path, sig + payload)

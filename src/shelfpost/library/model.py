@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from shelfpost.library.problems import Problem
 from shelfpost.library.yamlnodes import Pos
+
+if TYPE_CHECKING:
+    from shelfpost.library.channeltext import ChannelText
 
 
 def frozen_mapping(data: dict[Any, Any]) -> MappingProxyType[Any, Any]:
@@ -184,6 +187,9 @@ class Library:
     mkdocs: str | None = None  # mkdocs.yml as text (checked; None when absent): the look of the site
     interaction_counts: tuple[ManualCounts, ...] = ()  # data/interactions/manual/*.yml
     problems: tuple[Problem, ...] = ()
+    #: The channel texts the checks rendered, by (post path, channel id): what ``channel_text``
+    #: gives for them, kept so a publish run does not render every post a second time.
+    texts: Mapping[tuple[str, str], ChannelText] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,7 @@ from shelfpost.version import __version__
 
 if TYPE_CHECKING:
     from shelfpost.library.model import Library
+    from shelfpost.library.records import PostRecord
 
 MANIFEST = "data/runs/last-deploy.json"
 FORMAT = 1
@@ -261,7 +262,10 @@ def next_change(library: Library, now: datetime) -> datetime | None:
 
 
 def outstanding_items(
-    library: Library, now: datetime, max_lateness: timedelta = timedelta(hours=24)
+    library: Library,
+    now: datetime,
+    max_lateness: timedelta = timedelta(hours=24),
+    records: Callable[[str], PostRecord] | None = None,
 ) -> list[str]:
     """``slug:channel`` items a publish run at ``now`` would still act on.
 
@@ -271,8 +275,9 @@ def outstanding_items(
     never tried is not counted: publish sends it only with ``--allow-late``, which a
     person starts by hand.
     """
-    from shelfpost.library.records import load_record
+    from shelfpost.library.records import RecordReader
 
+    load_record = records if records is not None else RecordReader(library.root)
     out: list[str] = []
     for post in library.posts:
         channels = [
@@ -281,12 +286,12 @@ def outstanding_items(
         if not channels:
             continue
         if post.withdrawn:
-            record = load_record(library.root, post.slug)
+            record = load_record(post.slug)
             out += [f"{post.slug}:{c}" for c, r in record.channels.items() if r.state in TO_WITHDRAW]
             continue
         if not post.is_live(now):
             continue
-        record = load_record(library.root, post.slug)
+        record = load_record(post.slug)
         late = now - post.publish_at > max_lateness
         for cid in channels:
             rec = record.channels.get(cid)
@@ -300,9 +305,15 @@ def outstanding_items(
 
 
 def manifest_for(
-    library: Library, now: datetime, fp: str, run: str | None = None, also_due: datetime | None = None
+    library: Library,
+    now: datetime,
+    fp: str,
+    run: str | None = None,
+    also_due: datetime | None = None,
+    records: Callable[[str], PostRecord] | None = None,
 ) -> dict[str, Any]:
-    """``also_due``: another stage's next moment (the digest's next period, from the CLI)."""
+    """``also_due``: another stage's next moment (the digest's next period, from the CLI);
+    ``records``: how to read a post's record (default: :func:`~shelfpost.library.records.load_record`)."""
     next_due = min((m for m in (next_change(library, now), also_due) if m is not None), default=None)
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -310,7 +321,7 @@ def manifest_for(
         "fingerprint": fp,
         "now": _iso(now),
         "next_due": _iso(next_due) if next_due else None,
-        "outstanding": outstanding_items(library, now),
+        "outstanding": outstanding_items(library, now, records=records),
     }
     if run:
         data["run"] = run

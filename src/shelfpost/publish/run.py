@@ -31,7 +31,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from shelfpost.library.channeltext import channel_text, image_embed, measure
 from shelfpost.library.model import Channel, Library, Post
-from shelfpost.library.records import ChannelRecord, PostRecord, load_record, save_record
+from shelfpost.library.records import ChannelRecord, PostRecord, RecordReader, save_record
 from shelfpost.library.runs import record_token
 from shelfpost.publish.channel import (
     ChannelAdapter,
@@ -143,7 +143,9 @@ def make_item(library: Library, post: Post, channel: Channel) -> Item:
         images = (Image(library.root / post.image, post.image_alt),)
         image_urls = (cfg.base_url + quote(post.image.removeprefix("content/")),)
     key = idempotency_key(cfg.base_url, post.slug, channel.id)
-    final = channel_text(post, channel, cfg, library.channel_templates)
+    final = library.texts.get((post.path, channel.id))  # rendered once, by the checks
+    if final is None:
+        final = channel_text(post, channel, cfg, library.channel_templates)
     return Item(
         post=post,
         channel=channel,
@@ -183,8 +185,11 @@ class Run:
         settings: Settings = Settings(),
         dry_run: bool = False,
         only: str | None = None,
+        records: Callable[[str], PostRecord] | None = None,
     ) -> None:
         self.library, self.now, self.factory = library, now, adapters
+        #: Each post's record, read once (the CLI passes a cached :class:`RecordReader`).
+        self.records = records if records is not None else RecordReader(library.root)
         self.settings, self.sleep, self.dry_run, self.only = settings, sleep, dry_run, only
         self.root: Path = library.root
         self._adapters: dict[str, ChannelAdapter | PlatformError] = {}
@@ -246,7 +251,7 @@ class Run:
             (p for p in self.library.posts if p.is_live(self.now)), key=lambda p: (p.publish_at, p.path)
         )
         for post in live:
-            record = load_record(self.root, post.slug)
+            record = self.records(post.slug)
             for channel in social_channels(self.library, post, self.only):
                 item = make_item(self.library, post, channel)
                 current = record.channels.get(channel.id)
@@ -262,6 +267,9 @@ class Run:
             record = PostRecord(record.slug, path, record.channels, record.audit, record.extra)
         if not self.dry_run:
             save_record(self.root, record)
+            forget = getattr(self.records, "forget", None)
+            if forget is not None:
+                forget(record.slug)  # a later look reads the new file
         return record
 
     def one(self, item: Item, record: PostRecord, current: ChannelRecord | None) -> PostRecord:
@@ -525,7 +533,7 @@ class Run:
         return self.save(record, item.channel.id, rec, item.post.path)
 
     def withdraw(self, post: Post) -> None:
-        record = load_record(self.root, post.slug)
+        record = self.records(post.slug)
         for cid, current in record.channels.items():
             if self.only and cid != self.only:
                 continue
