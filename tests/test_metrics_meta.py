@@ -121,3 +121,6 @@ def test_status_shows_each_meta_channels_followers_engagement_and_inbox(
     lines = {line.split("│")[1].strip(): line for line in screen.splitlines() if line.count("│") > 5}
     assert "1,230" in lines["facebook"] and "+30" in lines["facebook"]
     assert "+45" in lines["threads"] and "-5" in lines["instagram"]
+    # Growth is a share of the followers: (30 - 5 + 45) / (1200 + 830 + 410), against the 2% goal.
+    (growth,) = [line for line in screen.splitlines() if "Follower growth" in line]
+    assert "+2.9%" in growth and " 2% " in growth, growth

@@ -39,10 +39,13 @@ def status_screen(status: Status) -> RenderableType:
     table.add_column("goal", justify="right")
     table.add_column("note")
     for row in status.targets:
-        goal = f"{row.target:.0%}" if row.key in ("reply_rate", "satisfaction") else f"{row.target:g}"
+        shares = ("reply_rate", "satisfaction", "follower_growth")  # fractions, shown as percentages
+        goal = f"{row.target:.0%}" if row.key in shares else f"{row.target:g}"
         actual = "no data" if row.actual is None else f"{row.actual:g}"
         if row.key == "reply_rate" and row.actual is not None:
             actual = f"{row.actual:.1%}"
+        elif row.key in shares and row.actual is not None:
+            actual = f"{row.actual:+.1%}"
         table.add_row(Text(MARKS[row.mark], style=MARK_STYLE[row.mark]), row.label, actual, goal, row.note)
     parts: list[RenderableType] = [table]
     if status.channels:
