@@ -59,7 +59,7 @@ browser:
 pdf-tools:
 	CACHE_DIR="$(CACHE)" sh scripts/install-pdf-tools.sh
 
-# Regenerates docs/reports/monthly-report.png (the sample's monthly PDF, first page).
+# Regenerates docs/reports/monthly-report*.png (the sample's monthly PDF: page 1, and the charts' first page).
 .PHONY: report-png
 report-png: $(VENV)/.test pdf-tools
 	SHELFPOST_REPORT_PNG="$(CURDIR)/docs/reports" $(BIN)/python -m pytest -q tests/test_reports.py -k pdf

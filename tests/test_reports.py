@@ -217,24 +217,19 @@ def test_pdf_holds_the_numbers_and_the_chinese(written: Path, sample: Path) -> N
     right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', boxes))
     assert right < 595.276 - 30, right
     png = os.environ.get("SHELFPOST_REPORT_PNG")
-    if png:
-        Path(png).mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                "pdftoppm",
-                "-png",
-                "-r",
-                "80",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                "-singlefile",
-                str(written / "monthly-2026-11.pdf"),
-                str(Path(png) / "monthly-report"),
-            ],
-            check=True,
+    if png:  # the README's pictures: the first page, and the first page with the charts
+        pdf = written / "monthly-2026-11.pdf"
+        pages = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         )
+        charts = next(i for i, page in enumerate(pages.stdout.split("\f"), 1) if "Charts" in page)
+        Path(png).mkdir(parents=True, exist_ok=True)
+        for page, name in ((1, "monthly-report"), (charts, "monthly-report-charts")):
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf)]
+                + [str(Path(png) / name)],
+                check=True,
+            )
 
 
 def test_html_is_self_contained_in_the_librarys_language(written: Path) -> None:

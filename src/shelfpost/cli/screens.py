@@ -39,12 +39,17 @@ def status_screen(status: Status) -> RenderableType:
     table.add_column("goal", justify="right")
     table.add_column("note")
     for row in status.targets:
-        goal = f"{row.target:.0%}" if row.key in ("reply_rate", "satisfaction") else f"{row.target:g}"
+        shares = ("reply_rate", "satisfaction", "follower_growth")  # fractions, shown as percentages
+        goal = f"{row.target:.0%}" if row.key in shares else f"{row.target:g}"
         actual = "no data" if row.actual is None else f"{row.actual:g}"
         if row.key == "reply_rate" and row.actual is not None:
             actual = f"{row.actual:.1%}"
+        elif row.key in shares and row.actual is not None:
+            actual = f"{row.actual:+.1%}"
         table.add_row(Text(MARKS[row.mark], style=MARK_STYLE[row.mark]), row.label, actual, goal, row.note)
     parts: list[RenderableType] = [table]
+    if status.channels:
+        parts.append(channels_table(status))
     for key, title in WARNING_TITLES.items():
         items = status.warnings.get(key, [])
         if not items:
@@ -54,6 +59,36 @@ def status_screen(status: Status) -> RenderableType:
     verdict = "on plan" if status.on_plan else "not on plan: see the marks and warnings above"
     parts.append(Text(f"\n{status.month}: {verdict}", style="green" if status.on_plan else "red"))
     return Group(*parts)
+
+
+def channels_table(status: Status) -> Table:
+    """Each social channel's month: the numbers behind the growth and reply-rate rows."""
+    table = Table(title=f"Channels in {status.month}", title_justify="left")
+    for column in ("channel", "followers", "growth", "posts", "interactions", "engagement"):
+        table.add_column(column, justify="left" if column == "channel" else "right")
+    for column in ("received", "answered", "open", "reply rate"):
+        table.add_column(column, justify="right")
+
+    def num(value: int | None, signed: bool = False) -> str:
+        return "–" if value is None else (f"{value:+d}" if signed else f"{value:,}")
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.1%}"
+
+    for c in status.channels:
+        table.add_row(
+            c.channel,
+            num(c.followers),
+            num(c.growth, signed=True),
+            num(c.posts),
+            num(c.interactions),
+            pct(c.engagement_rate),
+            num(c.received),
+            num(c.answered),
+            num(c.open),
+            pct(c.reply_rate),
+        )
+    return table
 
 
 def calendar_screen(view: CalendarView) -> RenderableType:

@@ -101,6 +101,25 @@ class BudgetRow:
 
 
 @dataclass(frozen=True)
+class ChannelRow:
+    """One social channel this month: its followers and growth (``data/metrics/``), what its
+    posts drew, and its interactions (``data/interactions/``), the same numbers as
+    ``metrics --format json`` and ``inbox --format json`` for the month."""
+
+    channel: str
+    name: str
+    followers: int | None
+    growth: int | None
+    posts: int
+    interactions: int
+    engagement_rate: float | None
+    received: int
+    answered: int
+    open: int
+    reply_rate: float | None
+
+
+@dataclass(frozen=True)
 class Status:
     """Everything ``shelfpost status`` shows: the screen and the JSON come from this object."""
 
@@ -109,6 +128,7 @@ class Status:
     targets: list[TargetRow]
     warnings: dict[str, list[str]] = field(default_factory=dict)
     budget: list[BudgetRow] = field(default_factory=list)  # each line against the period's pace
+    channels: list[ChannelRow] = field(default_factory=list)  # each social channel's numbers
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -185,7 +205,8 @@ def status(
     mark, note = _count_mark(len(originals), t.originals_per_month, len(originals_up), month, day)
     rows.append(TargetRow("originals", "Original posts", len(originals), t.originals_per_month, mark, note))
     rows.extend(_inbox_rows(inbox, t.reply_rate, t.response_hours))
-    rows.extend(metrics_rows(library, month, day))  # follower growth and CSAT (issue 15)
+    report = _metrics_report(library, month)
+    rows.extend(metrics_rows(library, month, day, report))  # follower growth and CSAT (issue 15)
     strategy_mark = (
         "met"
         if len(changes) >= t.strategy_changes_per_month
@@ -290,7 +311,42 @@ def status(
         if len(late) > 10:
             warnings["inbox"].append(f"and {len(late) - 10} more past the target")
     warnings["inbox"].extend(inbox_warnings)
-    return Status(str(month), str(day), rows, warnings, budget_rows(library, day))
+    return Status(
+        str(month), str(day), rows, warnings, budget_rows(library, day), channel_rows(library, report, inbox)
+    )
+
+
+def _metrics_report(library: Library, month: Month) -> dict[str, Any]:
+    from shelfpost.metrics.report import Period, metrics_report
+
+    assert library.config is not None
+    return metrics_report(library, Period.of_text(str(month), library.config.timezone))
+
+
+def channel_rows(library: Library, report: dict[str, Any], inbox: InboxMonth | None) -> list[ChannelRow]:
+    """Each social channel's month: followers, growth, its posts' engagement, its inbox."""
+    out = []
+    for cid, c in sorted(library.plan.channels.items()):
+        if not c.social:
+            continue
+        m = report["channels"].get(cid, {})
+        box = inbox.channels.get(cid) if inbox is not None else None
+        out.append(
+            ChannelRow(
+                cid,
+                c.name,
+                m.get("followers_end"),
+                m.get("growth"),
+                m.get("posts", 0),
+                m.get("interactions", 0),
+                m.get("engagement_rate"),
+                box.received if box else 0,
+                box.answered if box else 0,
+                box.open if box else 0,
+                box.reply_rate if box else None,
+            )
+        )
+    return out
 
 
 def _inbox_rows(inbox: InboxMonth | None, rate_target: float, hours_target: float) -> list[TargetRow]:
@@ -345,13 +401,13 @@ def _inbox_rows(inbox: InboxMonth | None, rate_target: float, hours_target: floa
     ]
 
 
-def metrics_rows(library: Library, month: Month, day: date) -> list[TargetRow]:
+def metrics_rows(
+    library: Library, month: Month, day: date, report: dict[str, Any] | None = None
+) -> list[TargetRow]:
     """Follower growth of the social channels and CSAT against the baseline (data/metrics/)."""
-    from shelfpost.metrics.report import Period, metrics_report
-
-    assert library.config is not None
     t = library.plan.targets
-    report = metrics_report(library, Period.of_text(str(month), library.config.timezone))
+    if report is None:
+        report = _metrics_report(library, month)
     social = {cid for cid, c in library.plan.channels.items() if c.social}
     grown = [c for cid, c in report["channels"].items() if cid in social and c["growth"] is not None]
     start = sum(c["followers_start"] for c in grown)
