@@ -39,6 +39,9 @@ from shelfpost.site.thumbs import Thumbnailer
 WORK_DIR = ".shelfpost/build"
 #: The lists' thumbnails, kept across builds (full ones too), named by their image's bytes.
 THUMBNAIL_CACHE = "thumbnails"
+#: Each page's converted Markdown and the search index's Chinese words, kept across
+#: builds (full ones too), keyed by their input (mkdocs_hooks.py).
+ENGINE_CACHE = "engine-cache"
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,13 @@ def build_site(
                 if folder.exists():
                     shutil.rmtree(folder)
         docs.mkdir(parents=True, exist_ok=True)
-        engine_env = {CACHE_VARIABLE: str(jinja_cache / key[:16])}
+        engine_cache = work / ENGINE_CACHE
+        inc.clear_engine_cache_parts(engine_cache)
+        engine_env = {
+            CACHE_VARIABLE: str(jinja_cache / key[:16]),
+            inc.ENGINE_CACHE_VARIABLE: str(engine_cache),
+            inc.BUILD_KEY_VARIABLE: key,
+        }
         # mkdocs starts now and waits, so its start-up overlaps phase 2; a full build
         # with several cores runs one mkdocs per core, each on its share of the pages.
         shares = _engine_shares(chosen, config, reason, jobs, library)
@@ -292,6 +301,7 @@ def build_site(
         finally:  # shelfpost failed (or was interrupted): no engine left running
             for proc in procs:
                 proc.cancel()
+        inc.merge_engine_cache(engine_cache, full=bool(reason))
         inc.write_state(work, {"key": key, "epoch": epoch})
 
         # The site is kept in the work folder for the next build; `out` gets a copy of
