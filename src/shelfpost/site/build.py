@@ -242,7 +242,9 @@ def build_site(
         inc.clear_state(work)
         jinja_cache = work / "jinja-cache"
         if reason:
-            for folder in (docs, staged, jinja_cache):
+            # The docs tree stays: it is written over (only changed bytes) and pruned,
+            # and a full build renders every page whatever its time.
+            for folder in (staged, jinja_cache):
                 if folder.exists():
                     shutil.rmtree(folder)
         docs.mkdir(parents=True, exist_ok=True)

@@ -291,7 +291,8 @@ def sync_site(staged: Path, out: Path) -> int:
     """Copy the finished site to ``out``: files whose size or time differ; delete the rest.
 
     Returns the number of files copied. ``copy2`` keeps the modification time,
-    so the next sync copies only what the engine rewrote.
+    so the next sync copies only what the engine rewrote; a file the engine wrote
+    again with the same bytes (every file of a full build) only gets its time.
     """
     copied = 0
     seen: set[str] = set()
@@ -307,8 +308,12 @@ def sync_site(staged: Path, out: Path) -> int:
             s = os.stat(src)
             try:
                 d = dst.stat()
-                if d.st_size == s.st_size and d.st_mtime_ns == s.st_mtime_ns:
-                    continue
+                if d.st_size == s.st_size:
+                    if d.st_mtime_ns == s.st_mtime_ns:
+                        continue
+                    if Path(src).read_bytes() == dst.read_bytes():  # rendered again, the same bytes
+                        os.utime(dst, ns=(s.st_atime_ns, s.st_mtime_ns))
+                        continue
             except FileNotFoundError:
                 pass
             shutil.copy2(src, dst)
