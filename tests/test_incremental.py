@@ -336,3 +336,27 @@ def inc_index() -> str:
     from shelfpost.site.incremental import SEARCH_INDEX
 
     return SEARCH_INDEX
+
+
+def test_sync_site_copies_changed_bytes_and_only_retimes_a_file_rendered_again_the_same(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from shelfpost.site.incremental import sync_site
+
+    staged, out = tmp_path / "staged", tmp_path / "out"
+    (staged / "a").mkdir(parents=True)
+    (staged / "a/index.html").write_text("same", "utf-8")
+    (staged / "b.html").write_text("old1", "utf-8")
+    assert sync_site(staged, out) == 2
+    # A full build writes every file again: one with the same bytes, one changed (same size).
+    (staged / "a/index.html").write_text("same", "utf-8")
+    (staged / "b.html").write_text("new2", "utf-8")
+    later = (staged / "a/index.html").stat().st_mtime_ns + 5_000_000_000
+    for name in ("a/index.html", "b.html"):
+        os.utime(staged / name, ns=(later, later))
+    assert sync_site(staged, out) == 1, "only the changed file is copied"
+    assert (out / "b.html").read_text("utf-8") == "new2"
+    assert (out / "a/index.html").stat().st_mtime_ns == later, "the same bytes get the new time"
+    assert sync_site(staged, out) == 0

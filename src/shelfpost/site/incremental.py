@@ -333,10 +333,9 @@ def merge_engine_cache(folder: Path, full: bool) -> None:
     """Fold what each engine process used into the engine cache (``mkdocs_hooks``).
 
     After a full build the cache holds exactly what it used (stale entries go);
-    after a dirty one, the previous entries plus what it used.
+    with ``full`` false (only engines of full builds write parts today), the
+    previous entries plus what it used.
     """
-    from shelfpost.library.atomic import write_atomically
-
     for name in ENGINE_CACHES:
         parts = sorted(folder.glob(f"{name}-*.json")) if folder.is_dir() else []
         if not parts:
@@ -344,9 +343,10 @@ def merge_engine_cache(folder: Path, full: bool) -> None:
         merged: dict[str, Any] = {} if full else _read_json_object(folder / f"{name}.json")
         for part in parts:
             merged.update(_read_json_object(part))
-        write_atomically(
-            folder / f"{name}.json", json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
-        )
+        # Replaced whole, but not flushed to disk: a cache lost in a crash is only slower.
+        temporary = folder / f".{name}.json.tmp"
+        temporary.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":")), "utf-8")
+        os.replace(temporary, folder / f"{name}.json")
         for part in parts:
             part.unlink()
         if name == PAGE_FILES:

@@ -50,6 +50,8 @@ characters is segmented once per dictionary:
   the words it returned then. Keyed by jieba's version, its dictionary's bytes
   and the user dictionary's bytes (``jieba_dict``, ``jieba_dict_user``).
 
+Only full builds use it (an incremental build renders only pages whose input
+changed, so it would find nothing, and reading the cache costs more than that).
 Each process reads ``render.json`` and ``segments.json`` from the folder and writes
 what it used this run to ``render-<share>.json``, ``segments-<share>.json`` and
 ``pages-<share>.json`` (the pages' keys); shelfpost merges those (``incremental.merge_engine_cache``), keeping only what a
@@ -139,6 +141,9 @@ CACHEABLE_EXTENSIONS = frozenset(
         "material.extensions.emoji",
     ]
 )
+#: The mkdocs versions whose ``Page.render`` (what it sets) and page build (``on_page_context``,
+#: then ``template.render(context)``) the engine cache was checked against.
+CACHEABLE_MKDOCS = ("1.6.",)
 CACHE_DISTRIBUTIONS = ("mkdocs", "markdown", "pymdown-extensions", "pygments", "mkdocs-material", "jieba")
 
 
@@ -317,6 +322,13 @@ class _EngineCache:
         self.pending: tuple[Any, str] | None = None
 
     def open(self, folder: str, config: Any, index: int) -> None:
+        if self.dirty and _share() is None:
+            return  # an incremental build renders the changed pages only: nothing to find or keep
+        try:
+            if not metadata.version("mkdocs").startswith(CACHEABLE_MKDOCS):
+                return
+        except metadata.PackageNotFoundError:
+            return
         self.folder, self.index = folder, index
         self.render, self.segments = self._load(RENDER_CACHE), self._load(SEGMENT_CACHE)
         self.used_render, self.used_segments = {}, {}
