@@ -357,7 +357,7 @@ def _prune_pages(pages: Path, keep: Collection[str]) -> None:
     """Delete the cached pages no longer in the cache's list (a full build lists what it used)."""
     for shard in pages.iterdir() if pages.is_dir() else ():
         for path in shard.iterdir() if shard.is_dir() else (shard,):
-            if path.name.removesuffix(".html") not in keep:
+            if path.name.split(".", 1)[0] not in keep:
                 path.unlink()
 
 
