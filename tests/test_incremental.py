@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -238,10 +240,125 @@ def test_a_full_build_on_several_engine_processes_equals_one_process(
 
 def test_the_hooks_read_the_variables_the_engine_sets() -> None:
     """mkdocs_hooks repeats engine.py's names (it loads inside mkdocs, without shelfpost's imports)."""
-    from shelfpost.site import engine, mkdocs_hooks
+    from shelfpost.site import engine, incremental, mkdocs_hooks
 
     assert (mkdocs_hooks.WAIT_VARIABLE, mkdocs_hooks.SHARE_VARIABLE, mkdocs_hooks.CACHE_VARIABLE) == (
         engine.WAIT_VARIABLE,
         engine.SHARE_VARIABLE,
         engine.CACHE_VARIABLE,
     )
+    assert mkdocs_hooks.ENGINE_CACHE_VARIABLE == incremental.ENGINE_CACHE_VARIABLE
+    assert mkdocs_hooks.BUILD_KEY_VARIABLE == incremental.BUILD_KEY_VARIABLE
+    assert mkdocs_hooks.PAGE_SAFE_PLUGINS == incremental.DIRTY_SAFE_PLUGINS
+    caches = (mkdocs_hooks.RENDER_CACHE, mkdocs_hooks.SEGMENT_CACHE, mkdocs_hooks.PAGE_CACHE)
+    assert caches == incremental.ENGINE_CACHES and mkdocs_hooks.PAGE_CACHE == incremental.PAGE_FILES
+
+
+def _engine_cache(work: Path, name: str) -> dict[str, Any]:
+    data = json.loads((work / "engine-cache" / f"{name}.json").read_text("utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_a_full_build_from_a_warm_engine_cache_equals_a_cold_one(sample_copy: Path, tmp_path: Path) -> None:
+    """Converted Markdown and Chinese words come from the cache, and the site is byte for byte the same."""
+    root = tmp_path / "library"
+    shutil.copytree(sample_copy, root)
+    _new_post(root)  # a Chinese slug and a Chinese body
+    library = load_library(root)
+    work = tmp_path / "work"
+    cold = build_site(library, NOW, tmp_path / "cold", work_dir=work, full=True)
+    render, segments = _engine_cache(work, "render"), _engine_cache(work, "segments")
+    pages = list((work / "docs").rglob("*.md"))
+    assert len(render) == len(pages), "one converted page per docs page"
+    assert any(key.endswith("週三延長開放") for key in segments), "the new post's title, segmented"
+    assert not list((work / "engine-cache").glob("*-*.json")), "the processes' parts were merged away"
+
+    def page_files() -> list[Path]:
+        return sorted((work / "engine-cache" / "pages").glob("*/*.html.z"))
+
+    assert len(page_files()) == len(pages), "one page's HTML per docs page"
+
+    warm = build_site(library, NOW, tmp_path / "warm", work_dir=work, full=True)
+    assert warm.mode == cold.mode == "full (--full)"
+    assert_same_site(tmp_path / "warm", tmp_path / "cold", "a full build from a warm engine cache")
+    assert _engine_cache(work, "render") == render and _engine_cache(work, "segments") == segments
+    assert len(page_files()) == len(pages)
+
+    # It is really the cache that answers: mark every cached conversion, and the
+    # pages show the mark (their HTML is rendered again: its input changed).
+    marked = {k: {**v, "content": v["content"] + "<!-- from the cache -->"} for k, v in render.items()}
+    (work / "engine-cache" / "render.json").write_text(json.dumps(marked), "utf-8")
+    build_site(library, NOW, tmp_path / "marked", work_dir=work, full=True)
+    post_pages = list((tmp_path / "marked" / "posts").rglob("index.html"))
+    assert post_pages and all("<!-- from the cache -->" in p.read_text("utf-8") for p in post_pages)
+    assert len(page_files()) == len(pages), "a full build keeps only the pages' HTML it used"
+
+    # The pages' HTML comes from the cache too.
+    for path in page_files():
+        text = zlib.decompress(path.read_bytes()).decode("utf-8") + "<!-- page from the cache -->"
+        path.write_bytes(zlib.compress(text.encode("utf-8")))
+    build_site(library, NOW, tmp_path / "pages", work_dir=work, full=True)
+    html = list((tmp_path / "pages").rglob("*.html"))
+    assert len(html) > 40 and all(
+        p.read_text("utf-8").endswith("<!-- page from the cache -->") for p in html if p.name != "404.html"
+    )
+
+
+def test_editing_a_posts_text_invalidates_its_cached_conversion_and_words(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "library"
+    shutil.copytree(sample_copy, root)
+    _new_post(root)
+    with (root / NEW_POST).open("a", encoding="utf-8") as handle:
+        handle.write("\n海豚特展提早到早上八點 dolphins.\n")
+    work = tmp_path / "work"
+    build_site(load_library(root), NOW, tmp_path / "before", work_dir=work, full=True)
+    index_before = (tmp_path / "before" / inc_index()).read_text("utf-8")
+    assert "鯨豚" not in index_before
+    assert any(key.endswith("海豚特展提早到早上八點") for key in _engine_cache(work, "segments"))
+    edit(root / NEW_POST, "海豚特展提早到早上八點", "鯨豚特展延長到晚上九點")
+
+    build_site(load_library(root), NOW, tmp_path / "after", work_dir=work, full=True)
+    index_after = json.loads((tmp_path / "after" / inc_index()).read_text("utf-8"))
+    texts = [doc["text"] for doc in index_after["docs"] if "%E9%80%B1" in doc["location"]]
+    assert any("鯨豚" in text and "\u200b" in text for text in texts), texts
+    segments = _engine_cache(work, "segments")
+    assert any(key.endswith("鯨豚特展延長到晚上九點") for key in segments)
+    assert not any(key.endswith("海豚特展提早到早上八點") for key in segments), (
+        "a full build drops unused runs"
+    )
+    shutil.rmtree(work)
+    build_site(load_library(root), NOW, tmp_path / "fresh", work_dir=work, full=True)
+    assert_same_site(tmp_path / "after", tmp_path / "fresh", "after an edit, against a cold cache")
+
+
+def inc_index() -> str:
+    from shelfpost.site.incremental import SEARCH_INDEX
+
+    return SEARCH_INDEX
+
+
+def test_sync_site_copies_changed_bytes_and_only_retimes_a_file_rendered_again_the_same(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from shelfpost.site.incremental import sync_site
+
+    staged, out = tmp_path / "staged", tmp_path / "out"
+    (staged / "a").mkdir(parents=True)
+    (staged / "a/index.html").write_text("same", "utf-8")
+    (staged / "b.html").write_text("old1", "utf-8")
+    assert sync_site(staged, out) == 2
+    # A full build writes every file again: one with the same bytes, one changed (same size).
+    (staged / "a/index.html").write_text("same", "utf-8")
+    (staged / "b.html").write_text("new2", "utf-8")
+    later = (staged / "a/index.html").stat().st_mtime_ns + 5_000_000_000
+    for name in ("a/index.html", "b.html"):
+        os.utime(staged / name, ns=(later, later))
+    assert sync_site(staged, out) == 1, "only the changed file is copied"
+    assert (out / "b.html").read_text("utf-8") == "new2"
+    assert (out / "a/index.html").stat().st_mtime_ns == later, "the same bytes get the new time"
+    assert sync_site(staged, out) == 0

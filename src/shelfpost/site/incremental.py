@@ -38,6 +38,14 @@ from urllib.parse import unquote
 
 STATE_FILE = "state.json"
 SEARCH_INDEX = "search/search_index.json"
+#: The engine cache's folder, for mkdocs_hooks (= mkdocs_hooks.ENGINE_CACHE_VARIABLE).
+ENGINE_CACHE_VARIABLE = "SHELFPOST_ENGINE_CACHE"
+#: shelfpost's build key, for the engine cache of pages' HTML (= mkdocs_hooks.BUILD_KEY_VARIABLE).
+BUILD_KEY_VARIABLE = "SHELFPOST_BUILD_KEY"
+#: Its files: each page's converted Markdown, each run of Han characters' words, the
+#: keys of the pages' HTML (files under ``pages/``).
+ENGINE_CACHES = ("render", "segments", "pages")
+PAGE_FILES = "pages"
 #: Plugins whose output under ``mkdocs build --dirty`` plus the repairs above
 #: equals a full build's. Anything else (blog, tags, social cards, ...) may
 #: render one page from many, so it gets a full build.
@@ -283,7 +291,8 @@ def sync_site(staged: Path, out: Path) -> int:
     """Copy the finished site to ``out``: files whose size or time differ; delete the rest.
 
     Returns the number of files copied. ``copy2`` keeps the modification time,
-    so the next sync copies only what the engine rewrote.
+    so the next sync copies only what the engine rewrote; a file the engine wrote
+    again with the same bytes (every file of a full build) only gets its time.
     """
     copied = 0
     seen: set[str] = set()
@@ -299,11 +308,62 @@ def sync_site(staged: Path, out: Path) -> int:
             s = os.stat(src)
             try:
                 d = dst.stat()
-                if d.st_size == s.st_size and d.st_mtime_ns == s.st_mtime_ns:
-                    continue
+                if d.st_size == s.st_size:
+                    if d.st_mtime_ns == s.st_mtime_ns:
+                        continue
+                    if Path(src).read_bytes() == dst.read_bytes():  # rendered again, the same bytes
+                        os.utime(dst, ns=(s.st_atime_ns, s.st_mtime_ns))
+                        continue
             except FileNotFoundError:
                 pass
             shutil.copy2(src, dst)
             copied += 1
     _prune(out, seen)
     return copied
+
+
+def clear_engine_cache_parts(folder: Path) -> None:
+    """Drop what engines of an interrupted build left for :func:`merge_engine_cache`."""
+    for name in ENGINE_CACHES:
+        for part in folder.glob(f"{name}-*.json*") if folder.is_dir() else ():
+            part.unlink(missing_ok=True)
+
+
+def merge_engine_cache(folder: Path, full: bool) -> None:
+    """Fold what each engine process used into the engine cache (``mkdocs_hooks``).
+
+    After a full build the cache holds exactly what it used (stale entries go);
+    with ``full`` false (only engines of full builds write parts today), the
+    previous entries plus what it used.
+    """
+    for name in ENGINE_CACHES:
+        parts = sorted(folder.glob(f"{name}-*.json")) if folder.is_dir() else []
+        if not parts:
+            continue  # the engine did not run (or is not mkdocs): keep what there is
+        merged: dict[str, Any] = {} if full else _read_json_object(folder / f"{name}.json")
+        for part in parts:
+            merged.update(_read_json_object(part))
+        # Replaced whole, but not flushed to disk: a cache lost in a crash is only slower.
+        temporary = folder / f".{name}.json.tmp"
+        temporary.write_text(json.dumps(merged, ensure_ascii=False, separators=(",", ":")), "utf-8")
+        os.replace(temporary, folder / f"{name}.json")
+        for part in parts:
+            part.unlink()
+        if name == PAGE_FILES:
+            _prune_pages(folder / PAGE_FILES, merged.keys())
+
+
+def _prune_pages(pages: Path, keep: Collection[str]) -> None:
+    """Delete the cached pages no longer in the cache's list (a full build lists what it used)."""
+    for shard in pages.iterdir() if pages.is_dir() else ():
+        for path in shard.iterdir() if shard.is_dir() else (shard,):
+            if path.name.split(".", 1)[0] not in keep:
+                path.unlink()
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
