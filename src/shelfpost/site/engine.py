@@ -10,6 +10,8 @@ same file. No plugin, no MkDocs internals: switching engines is one setting
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -270,3 +272,127 @@ class EngineProcess:
                 self.process.wait()
         if not self.output.closed:
             self.output.close()
+
+
+class WarmEngine:
+    """One mkdocs process kept between builds, for ``shelfpost serve``.
+
+    A fresh ``mkdocs build`` imports mkdocs, Material and its plugins and loads
+    jieba's dictionary (~1-2 s) before it renders a page. This child does that
+    once (:func:`worker_main`), then builds on request, in mkdocs' dirty mode:
+    only the pages whose docs file is newer than their HTML. Each request
+    reloads the config file (plugins start clean) and carries the build's
+    environment (``SOURCE_DATE_EPOCH``, the Jinja cache). The protocol is one JSON
+    line each way on the child's stdin and stdout; its logs go to a file.
+    """
+
+    def __init__(self, config_file: Path, base_env: Mapping[str, str] | None = None) -> None:
+        self.config_file = config_file
+        self.base_env = dict(base_env or {})
+        self.process: subprocess.Popen[str] | None = None
+
+    def _start(self) -> subprocess.Popen[str]:
+        env = child_env(self.base_env, {"PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1"})
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shelfpost.site.engine", "--worker", str(self.config_file)],
+            cwd=self.config_file.parent,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+        )
+        return self.process
+
+    def start(self) -> None:
+        """Start the child now (it warms up while shelfpost does other work)."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+
+    def build(self, env: Mapping[str, str]) -> str:
+        """One dirty build of the config file; returns the engine's log, raises when it fails."""
+        for attempt in (1, 2):  # a child that died (killed, out of memory) is started again once
+            self.start()
+            assert self.process is not None and self.process.stdin is not None and self.process.stdout
+            try:
+                self.process.stdin.write(json.dumps({"env": dict(env)}) + "\n")
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if line:
+                break
+            self.close()
+            if attempt == 2:
+                raise ShelfpostError(
+                    [Problem(MKDOCS_FILE, 1, 1, "the preview's mkdocs process stopped: see above", "engine")]
+                )
+        answer = json.loads(line)
+        if not answer["ok"]:
+            raise ShelfpostError(
+                [Problem(MKDOCS_FILE, 1, 1, f"the mkdocs build failed:\n{answer['log'][-4000:]}", "engine")]
+            )
+        return str(answer["log"])
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            if self.process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.process.stdin.close()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.process = None
+
+
+def worker_main(config_file: str) -> int:  # pragma: no cover - runs in the child (tests/test_serve.py)
+    """The child of :class:`WarmEngine`: import and warm up once, then build per request."""
+    import io
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # whatever a plugin prints goes to the log, never into the protocol
+    sys.stdout = sys.stderr
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    with contextlib.suppress(Exception):  # the warm-up only: a broken config is reported by build()
+        load_config(config_file)  # imports the theme and plugins
+    with contextlib.suppress(ImportError):
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()  # Material's search segments Chinese with it
+    for line in sys.stdin:
+        request = json.loads(line)
+        os.environ.update(request["env"])
+        log.seek(0)
+        log.truncate()
+        ok = True
+        try:
+            build(load_config(config_file), dirty=True)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+            ok = False
+            logger.error("%s: %s", type(exc).__name__, exc)
+        answers.write(json.dumps({"ok": ok, "log": log.getvalue()}) + "\n")
+        answers.flush()
+    return 0
+
+
+if __name__ == "__main__":  # python -m shelfpost.site.engine --worker CONFIG (WarmEngine's child)
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        sys.exit(worker_main(sys.argv[2]))
+    sys.exit("usage: python -m shelfpost.site.engine --worker MKDOCS_YML")

@@ -1,78 +1,436 @@
-"""``shelfpost serve``: a local preview with drafts, rebuilt when files change.
+"""``shelfpost serve``: a local preview with drafts that follows edits and reloads the browser.
 
-Engine-agnostic on purpose: it builds the same docs tree as ``build --drafts``
-and serves the output with the standard library's HTTP server on 127.0.0.1,
-polling the library's files for changes instead of hooking into an engine.
+The preview builds the same docs tree as ``build --drafts`` (``build_site(preview=True)``)
+into its own work folder and serves the output on 127.0.0.1. After that:
+
+- **Watching**: file events (watchdog) on the library's inputs, then a short quiet time
+  (``debounce``) so an editor's save (write, rename, touch) is one change, not three.
+- **The edited post first**: when only existing posts changed, each is parsed again on
+  its own, its docs page rendered (``SiteRenderer.render_post``: the same code as a full
+  render) and handed to a warm mkdocs process (``engine.WarmEngine``: mkdocs, Material,
+  jieba loaded once) in dirty mode, which renders that page alone. The page and the
+  search index are copied to the served folder and the browser reloads.
+- **Then everything else**: the ordinary incremental preview build (``build_site``),
+  which loads and checks the whole library and brings lists, tags, feeds and search up
+  to date, as ``build`` would. Its result is the preview's truth; the first step only
+  gets the page being edited to the editor sooner.
+- **Live reload**: every HTML page served gets a small script (only here: the built
+  site never has it) that long-polls :data:`LIVERELOAD_PATH`; the answer comes when a
+  build finishes, and the page reloads when the build is newer than the page. A build
+  that fails keeps the last good site, prints the problems (file:line) and the page shows
+  them in a banner until they are fixed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import fcntl
 import functools
+import json
+import os
+import shutil
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from shelfpost.errors import ShelfpostError
-from shelfpost.library.loader import load_library
+from shelfpost.library.loader import load_library, load_post
+from shelfpost.library.model import Library, Post
 from shelfpost.library.problems import format_problems
-from shelfpost.site.build import build_site
+from shelfpost.library.schema import Context, Reporter
+from shelfpost.site import incremental as inc
+from shelfpost.site.build import THUMBNAIL_CACHE, build_site
+from shelfpost.site.docs import SiteRenderer
+from shelfpost.site.engine import CACHE_VARIABLE, WarmEngine
+from shelfpost.site.thumbs import Thumbnailer
 
-WATCHED = ("content", "templates", "shelfpost.yml", "mkdocs.yml")
+#: What the preview depends on (paths relative to the library root).
+WATCHED = ("content", "templates", "calendar", "partners", "plan", "shelfpost.yml", "mkdocs.yml")
+#: The endpoint the injected script long-polls (same server, 127.0.0.1).
+LIVERELOAD_PATH = "/__shelfpost/livereload"
+#: How long one long-poll waits before it answers "nothing new" (the script asks again).
+POLL_SECONDS = 25.0
+#: Quiet time after the last file event before a rebuild starts.
+DEBOUNCE_SECONDS = 0.05
+#: The id of the injected script: tests and ``build`` check the published site has none.
+SCRIPT_ID = "shelfpost-livereload"
+#: Outputs every dirty mkdocs build rewrites besides the pages it renders.
+ALWAYS_WRITTEN = (inc.SEARCH_INDEX, "sitemap.xml", "sitemap.xml.gz", "404.html")
+
+STALE_NOTICE = (
+    "預覽未更新：請修正下列問題，存檔後會自動更新。 / The preview is stale: fix the problems below and save."
+)
+SCRIPT = """<script id="{id}">/* shelfpost serve only: reloads the page when the preview is rebuilt */
+(() => {{
+  const generation = {generation};
+  let version = -1;
+  const show = (text) => {{
+    let box = document.getElementById("shelfpost-stale");
+    if (!text) {{ if (box) box.remove(); return; }}
+    if (!box) {{
+      box = document.createElement("pre");
+      box.id = "shelfpost-stale";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;z-index:9999;left:0;right:0;bottom:0;margin:0;max-height:40vh;" +
+        "overflow:auto;padding:.8em;background:#fff3cd;color:#111;border-top:3px solid #b45309;" +
+        "font:14px/1.4 monospace;white-space:pre-wrap";
+      document.body.append(box);
+    }}
+    box.textContent = text;
+  }};
+  const poll = () => fetch("{path}?since=" + version, {{cache: "no-store"}})
+    .then((r) => r.json())
+    .then((d) => {{
+      version = d.version;
+      if (d.generation > generation) {{ location.reload(); return; }}
+      show(d.problems ? {notice} + "\\n\\n" + d.problems : "");
+      poll();
+    }}, () => setTimeout(poll, 1000));
+  poll();
+}})();
+</script>"""
 
 
-def fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
-    entries = []
-    for name in WATCHED:
-        path = root / name
-        files = (
-            [path]
-            if path.is_file()
-            else sorted(p for p in path.rglob("*") if p.is_file())
-            if path.is_dir()
-            else []
+def livereload_script(generation: int) -> str:
+    return SCRIPT.format(
+        id=SCRIPT_ID, generation=generation, path=LIVERELOAD_PATH, notice=json.dumps(STALE_NOTICE)
+    )
+
+
+def inject(html: bytes, generation: int) -> bytes:
+    """The page with the live-reload script before its last ``</body>`` (or at its end)."""
+    script = livereload_script(generation).encode("utf-8")
+    at = html.rfind(b"</body>")
+    return html + script if at < 0 else html[:at] + script + html[at:]
+
+
+class PreviewState:
+    """What the browser asks about: the newest good build, and the problems of the last one.
+
+    ``generation`` counts successful builds (a page older than it reloads);
+    ``version`` counts every finished build, failed ones too (a banner appears or goes).
+    """
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.version = 0
+        self.problems = ""
+        self.changed = threading.Condition()
+
+    def finished(self, ok: bool, problems: str = "") -> None:
+        with self.changed:
+            if ok:
+                self.generation += 1
+            self.version += 1
+            self.problems = problems
+            self.changed.notify_all()
+
+    def wait(self, since: int, timeout: float) -> dict[str, Any]:
+        with self.changed:
+            self.changed.wait_for(lambda: self.version > since, timeout)
+            return {"generation": self.generation, "version": self.version, "problems": self.problems}
+
+
+class PreviewHandler(SimpleHTTPRequestHandler):
+    """The standard file server plus the live-reload endpoint and script; nothing is cached."""
+
+    state: PreviewState
+
+    def __init__(self, *args: Any, state: PreviewState, **kwargs: Any) -> None:
+        self.state = state
+        super().__init__(*args, **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass  # one line per request would bury the build messages
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == LIVERELOAD_PATH:
+            self._livereload(url.query)
+            return
+        target = Path(self.translate_path(self.path))
+        if target.is_dir() and url.path.endswith("/"):
+            target = target / "index.html"
+        if target.suffix != ".html" or not target.is_file():
+            super().do_GET()
+            return
+        generation = self.state.generation  # before reading: a newer build makes the page reload
+        try:
+            body = inject(target.read_bytes(), generation)
+        except OSError:  # replaced while read: the reload after the build gets it
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return
+        self._send(body, "text/html; charset=utf-8")
+
+    def _livereload(self, query: str) -> None:
+        try:
+            since = int(parse_qs(query).get("since", ["-1"])[0])
+        except ValueError:
+            since = -1
+        answer = self.state.wait(since, POLL_SECONDS)
+        self._send(json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
+
+    def _send(self, body: bytes, mime: str) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", mime)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def _work_lock(work: Path) -> Any:
+    """The build's own lock (``build._locked``): the quick step never overlaps a build."""
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Preview:
+    """Builds of the preview: the whole (incremental) build, and the quick step for edited posts."""
+
+    def __init__(
+        self,
+        root: Path,
+        clock: Callable[[], datetime],
+        echo: Callable[[str], None],
+        timer: Callable[[], float],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.root = root
+        self.clock, self.echo, self.timer, self.env = clock, echo, timer, env
+        self.out = root / ".shelfpost" / "preview"
+        self.work = (root / ".shelfpost" / "preview-build").resolve()
+        self.state = PreviewState()
+        self.library: Library | None = None  # the last one that built
+        self.engine = WarmEngine(self.work / "mkdocs.yml", env)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def rebuild(self) -> bool:
+        """The whole preview (incremental); on problems the last good site stays. True when it built."""
+        started = self.timer()
+        library = load_library(self.root)
+        try:
+            result = build_site(
+                library, self.clock(), self.out, preview=True, work_dir=self.work, env=self.env
+            )
+        except ShelfpostError as exc:
+            problems = format_problems(exc.problems)
+            self.echo(problems)
+            self.echo("preview NOT rebuilt: fix the problems above (the last good preview is still served)")
+            self.state.finished(False, problems)
+            return False
+        self.library = library
+        self.state.finished(True)
+        self.echo(
+            f"preview rebuilt in {self.timer() - started:.2f} s ({result.mode}, {result.rendered} file(s)): "
+            f"{result.posts} post(s) incl. drafts and scheduled"
         )
-        for f in files:
-            st = f.stat()
-            entries.append((str(f), st.st_mtime_ns, st.st_size))
-    return tuple(entries)
+        if self.work.joinpath("mkdocs.yml").is_file():
+            self.engine.start()  # warm for the next edit
+        return True
+
+    def quick(self, changed: Iterable[str]) -> bool:
+        """Render the edited posts' own pages now, when only existing posts changed and they
+        parse cleanly; False when the whole build must do it (it reports any problem)."""
+        started = self.timer()
+        library, rels = self.library, set(changed)
+        state = inc.read_state(self.work)
+        if library is None or library.config is None or not rels or state is None or "key" not in state:
+            return False
+        known = library.post_by_path()
+        if any(rel not in known or not (self.root / rel).is_file() for rel in rels):
+            return False
+        cfg = library.config
+        ctx = Context(timezone=cfg.timezone, choices={"type": list(cfg.types)})
+        fresh: dict[str, Post] = {}
+        for rel in rels:
+            rep = Reporter(rel)
+            post = load_post(self.root / rel, rel, rep, cfg, ctx)
+            if post is None or any(p.is_error for p in rep.problems) or post.slug != known[rel].slug:
+                return False
+            fresh[rel] = post
+        edited = dataclasses.replace(library, posts=tuple(fresh.get(p.path, p) for p in library.posts))
+        now = self.clock()
+        renderer = SiteRenderer(edited, now, True, Thumbnailer(self.work / THUMBNAIL_CACHE))
+        if any(rel not in renderer.by_path for rel in rels):  # withdrawn now: the lists change too
+            return False
+        for post in fresh.values():
+            renderer.render_post(post)
+        docs, staged = self.work / "docs", self.work / "site"
+        with _work_lock(self.work):
+            written = _write_changed(docs, renderer.tree.texts, renderer.tree.copies)
+            if not written:
+                return True
+            try:
+                self._dirty_build(docs, staged, written, state["key"], inc.build_epoch(now))
+            except BaseException:
+                inc.clear_state(self.work)  # the docs moved ahead of the site: the next build is full
+                raise
+            for src in sorted({inc.output_path(w) for w in written} | set(ALWAYS_WRITTEN)):
+                if (staged / src).is_file():
+                    (self.out / src).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(staged / src, self.out / src)
+        self.state.finished(True)
+        pages = ", ".join(sorted(inc.page_url(w) for w in written if w.endswith(".md")))
+        self.echo(
+            f"preview: {pages} updated in {self.timer() - started:.2f} s; now the lists, feeds and search"
+        )
+        return True
+
+    def _dirty_build(self, docs: Path, staged: Path, written: set[str], key: str, epoch: int) -> None:
+        """The warm engine renders the written pages; the search index keeps every other page's entries."""
+        index_file = staged / inc.SEARCH_INDEX
+        previous = json.loads(index_file.read_text("utf-8")) if index_file.is_file() else {}
+        inc.remove_outputs(staged, written)
+        self.engine.build(
+            {"SOURCE_DATE_EPOCH": str(epoch), CACHE_VARIABLE: str(self.work / "jinja-cache" / key[:16])}
+        )
+        if index_file.is_file():
+            pages = [p.relative_to(docs).as_posix() for p in docs.rglob("*.md")]
+            rebuilt = json.loads(index_file.read_text("utf-8"))
+            rendered = [w for w in written if w.endswith(".md")]
+            merged = inc.merge_search_index(previous, rebuilt, pages, rendered)
+            index_file.write_text(inc.dump_search_index(merged), encoding="utf-8")
+
+
+def _write_changed(docs: Path, texts: Mapping[str, str], copies: Mapping[str, Path]) -> set[str]:
+    """Write the files whose bytes differ from the docs tree's; returns their paths."""
+    written = set()
+    wanted: dict[str, bytes | Path] = {path: text.encode("utf-8") for path, text in texts.items()}
+    wanted.update(copies)
+    for rel, content in wanted.items():
+        target = docs / rel
+        data = content.read_bytes() if isinstance(content, Path) else content
+        with contextlib.suppress(OSError):
+            if target.read_bytes() == data:
+                continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.add(rel)
+    return written
+
+
+class Changes:
+    """Changed paths (relative to the root) collected from file events, handed out after a quiet time."""
+
+    def __init__(self, root: Path, debounce: float) -> None:
+        self.root, self.debounce = root.resolve(), debounce
+        self.paths: set[str] = set()
+        self.arrived = threading.Condition()
+        self.stopped = False
+
+    def add(self, path: str) -> None:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return
+        if not any(rel == name or rel.startswith(name + "/") for name in WATCHED):
+            return
+        with self.arrived:
+            self.paths.add(rel)
+            self.arrived.notify_all()
+
+    def stop(self) -> None:
+        with self.arrived:
+            self.stopped = True
+            self.arrived.notify_all()
+
+    def take(self) -> set[str] | None:
+        """Wait for changes, then for ``debounce`` seconds without a new one; None once stopped."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: self.paths or self.stopped)
+            while not self.stopped:
+                seen = len(self.paths)
+                self.arrived.wait(self.debounce)
+                if len(self.paths) == seen:
+                    break
+            if self.stopped:
+                return None
+            taken, self.paths = self.paths, set()
+            return taken
+
+
+def watch(root: Path, changes: Changes, echo: Callable[[str], None]) -> Any:
+    """Start watchdog's observer on the library; file events go to ``changes``."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type in ("opened", "closed_no_write") or (
+                event.is_directory and event.event_type == "modified"  # its files have their own events
+            ):
+                return
+            for path in (event.src_path, getattr(event, "dest_path", "")):
+                if path:
+                    changes.add(os.fsdecode(path))
+
+    for kind in (Observer, PollingObserver):
+        observer = kind()
+        try:
+            observer.schedule(Handler(), str(root), recursive=True)
+            observer.start()
+            return observer
+        except OSError as exc:  # e.g. the inotify watch limit: fall back to polling
+            echo(f"file events unavailable ({exc}); polling for changes instead")
+    raise ShelfpostError([], "cannot watch the library for changes")
 
 
 def serve_preview(
     root: Path,
     port: int,
-    interval: float,
     echo: Callable[[str], None],
     clock: Callable[[], datetime],
-    sleep: Callable[[float], None],
+    timer: Callable[[], float],
     env: Mapping[str, str] | None = None,
+    debounce: float = DEBOUNCE_SECONDS,
+    stop: threading.Event | None = None,
 ) -> None:
-    out = root / ".shelfpost" / "preview"
-
-    def rebuild() -> None:
-        library = load_library(root)
-        try:
-            result = build_site(
-                library, clock(), out, preview=True, work_dir=root / ".shelfpost" / "preview-build", env=env
-            )
-            echo(f"preview rebuilt: {result.posts} post(s) incl. drafts and scheduled")
-        except ShelfpostError as exc:
-            echo(format_problems(exc.problems))
-            echo("preview NOT rebuilt: fix the problems above")
-
-    rebuild()
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(out))
+    """Build, serve on 127.0.0.1:``port`` (0: any free port) and follow edits until ``stop``
+    is set or Ctrl-C."""
+    preview = Preview(root, clock, echo, timer, env)
+    preview.rebuild()
+    preview.out.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(PreviewHandler, directory=str(preview.out), state=preview.state)
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    echo(f"previewing at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    seen = fingerprint(root)
+    changes = Changes(root, debounce)
+    observer = watch(root, changes, echo)
+    echo(f"previewing at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
+    if stop is not None:
+        threading.Thread(target=lambda: (stop.wait(), changes.stop()), daemon=True).start()
     try:
-        while True:
-            sleep(interval)
-            now = fingerprint(root)
-            if now != seen:
-                seen = now
-                rebuild()
+        while (changed := changes.take()) is not None:
+            try:
+                if preview.quick(changed) and changes.paths:
+                    continue  # more edits came in: their own pages first, the whole build after
+            except ShelfpostError as exc:
+                echo(format_problems(exc.problems))
+            preview.rebuild()
     except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
         server.shutdown()
+        server.server_close()
+        preview.close()
