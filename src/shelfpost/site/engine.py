@@ -37,6 +37,8 @@ WAIT_VARIABLE = "SHELFPOST_ENGINE_WAIT"
 SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"
 #: The folder for Jinja's compiled templates (mkdocs_hooks.on_env); unset, none are kept.
 CACHE_VARIABLE = "SHELFPOST_JINJA_CACHE"
+#: The program of WarmEngine's child, run by path like the hooks (it imports mkdocs, not shelfpost).
+WORKER = Path(__file__).with_name("mkdocs_worker.py")
 #: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
 
 
@@ -279,7 +281,7 @@ class WarmEngine:
 
     A fresh ``mkdocs build`` imports mkdocs, Material and its plugins and loads
     jieba's dictionary (~1-2 s) before it renders a page. This child does that
-    once (:func:`worker_main`), then builds on request, in mkdocs' dirty mode:
+    once (``mkdocs_worker.py``), then builds on request, in mkdocs' dirty mode:
     only the pages whose docs file is newer than their HTML. Each request
     reloads the config file (plugins start clean) and carries the build's
     environment (``SOURCE_DATE_EPOCH``, the Jinja cache). The protocol is one JSON
@@ -294,7 +296,8 @@ class WarmEngine:
     def _start(self) -> subprocess.Popen[str]:
         env = child_env(self.base_env, {"PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1"})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shelfpost.site.engine", "--worker", str(self.config_file)],
+            # -P: the script's folder (site/, with modules named build, text, ...) is not on sys.path
+            [sys.executable, "-P", str(WORKER), str(self.config_file)],
             cwd=self.config_file.parent,
             env=env,
             stdin=subprocess.PIPE,
@@ -350,49 +353,3 @@ class WarmEngine:
         if self.process.stdout is not None:
             self.process.stdout.close()
         self.process = None
-
-
-def worker_main(config_file: str) -> int:  # pragma: no cover - runs in the child (tests/test_serve.py)
-    """The child of :class:`WarmEngine`: import and warm up once, then build per request."""
-    import io
-    import logging
-
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # whatever a plugin prints goes to the log, never into the protocol
-    sys.stdout = sys.stderr
-    log = io.StringIO()
-    handler = logging.StreamHandler(log)
-    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-    logger = logging.getLogger("mkdocs")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    with contextlib.suppress(Exception):  # the warm-up only: a broken config is reported by build()
-        load_config(config_file)  # imports the theme and plugins
-    with contextlib.suppress(ImportError):
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()  # Material's search segments Chinese with it
-    for line in sys.stdin:
-        request = json.loads(line)
-        os.environ.update(request["env"])
-        log.seek(0)
-        log.truncate()
-        ok = True
-        try:
-            build(load_config(config_file), dirty=True)
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
-            ok = False
-            logger.error("%s: %s", type(exc).__name__, exc)
-        answers.write(json.dumps({"ok": ok, "log": log.getvalue()}) + "\n")
-        answers.flush()
-    return 0
-
-
-if __name__ == "__main__":  # python -m shelfpost.site.engine --worker CONFIG (WarmEngine's child)
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        sys.exit(worker_main(sys.argv[2]))
-    sys.exit("usage: python -m shelfpost.site.engine --worker MKDOCS_YML")
