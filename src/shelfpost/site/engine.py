@@ -277,15 +277,14 @@ class EngineProcess:
 
 
 class WarmEngine:
-    """One mkdocs process kept between builds, for ``shelfpost serve``.
+    """One mkdocs process kept for ``shelfpost serve``, to render an edited page at once.
 
-    A fresh ``mkdocs build`` imports mkdocs, Material and its plugins and loads
-    jieba's dictionary (~1-2 s) before it renders a page. This child does that
-    once (``mkdocs_worker.py``), then builds on request, in mkdocs' dirty mode:
-    only the pages whose docs file is newer than their HTML. Each request
-    reloads the config file (plugins start clean) and carries the build's
-    environment (``SOURCE_DATE_EPOCH``, the Jinja cache). The protocol is one JSON
-    line each way on the child's stdin and stdout; its logs go to a file.
+    A fresh ``mkdocs build`` imports mkdocs, Material and its plugins, loads jieba's
+    dictionary and reads the whole docs tree (seconds at 10,000 posts) before it
+    renders one page. This child (``mkdocs_worker.py``) does all that once per build
+    of the preview (:meth:`reset`), then renders single pages from Markdown on
+    request (:meth:`render`) and returns their HTML; it writes nothing. The protocol
+    is one JSON line each way on the child's stdin and stdout.
     """
 
     def __init__(self, config_file: Path, base_env: Mapping[str, str] | None = None) -> None:
@@ -293,50 +292,60 @@ class WarmEngine:
         self.base_env = dict(base_env or {})
         self.process: subprocess.Popen[str] | None = None
 
-    def _start(self) -> subprocess.Popen[str]:
-        env = child_env(self.base_env, {"PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1"})
-        self.process = subprocess.Popen(
-            # -P: the script's folder (site/, with modules named build, text, ...) is not on sys.path
-            [sys.executable, "-P", str(WORKER), str(self.config_file)],
-            cwd=self.config_file.parent,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-        )
+    def _running(self) -> subprocess.Popen[str]:
+        if self.process is None or self.process.poll() is not None:
+            env = child_env(self.base_env, {"PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1"})
+            self.process = subprocess.Popen(
+                # -P: the script's folder (site/, with modules named build, text, ...) is not on sys.path
+                [sys.executable, "-P", str(WORKER), str(self.config_file)],
+                cwd=self.config_file.parent,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+            )
         return self.process
 
-    def start(self) -> None:
-        """Start the child now (it warms up while shelfpost does other work)."""
-        if self.process is None or self.process.poll() is not None:
-            self._start()
-
-    def build(self, env: Mapping[str, str]) -> str:
-        """One dirty build of the config file; returns the engine's log, raises when it fails."""
-        for attempt in (1, 2):  # a child that died (killed, out of memory) is started again once
-            self.start()
-            assert self.process is not None and self.process.stdin is not None and self.process.stdout
-            try:
-                self.process.stdin.write(json.dumps({"env": dict(env)}) + "\n")
-                self.process.stdin.flush()
-                line = self.process.stdout.readline()
-            except (BrokenPipeError, OSError):
-                line = ""
-            if line:
-                break
+    def _send(self, request: Mapping[str, Any]) -> subprocess.Popen[str] | None:
+        process = self._running()
+        assert process.stdin is not None
+        try:
+            process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
             self.close()
-            if attempt == 2:
-                raise ShelfpostError(
-                    [Problem(MKDOCS_FILE, 1, 1, "the preview's mkdocs process stopped: see above", "engine")]
-                )
+            return None
+        return process
+
+    def reset(self, env: Mapping[str, str]) -> None:
+        """A build changed the docs tree or the config: the child loads them again now (no wait)."""
+        self._send({"reset": True, "env": dict(env)})
+
+    def render(self, src: str, markdown: str) -> str:
+        """The HTML of docs page ``src`` with this Markdown, as the last build's site renders it."""
+        process = self._send({"render": src, "markdown": markdown})
+        line = process.stdout.readline() if process is not None and process.stdout is not None else ""
+        if not line:
+            self.close()
+            raise ShelfpostError(
+                [Problem(MKDOCS_FILE, 1, 1, "the preview's mkdocs process stopped", "engine")]
+            )
         answer = json.loads(line)
         if not answer["ok"]:
             raise ShelfpostError(
-                [Problem(MKDOCS_FILE, 1, 1, f"the mkdocs build failed:\n{answer['log'][-4000:]}", "engine")]
+                [
+                    Problem(
+                        MKDOCS_FILE,
+                        1,
+                        1,
+                        f"mkdocs could not render {src}:\n{answer['log'][-4000:]}",
+                        "engine",
+                    )
+                ]
             )
-        return str(answer["log"])
+        return str(answer["html"])
 
     def close(self) -> None:
         if self.process is None:

@@ -29,7 +29,6 @@ import fcntl
 import functools
 import json
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -60,8 +59,6 @@ POLL_SECONDS = 25.0
 DEBOUNCE_SECONDS = 0.05
 #: The id of the injected script: tests and ``build`` check the published site has none.
 SCRIPT_ID = "shelfpost-livereload"
-#: Outputs every dirty mkdocs build rewrites besides the pages it renders.
-ALWAYS_WRITTEN = (inc.SEARCH_INDEX, "sitemap.xml", "sitemap.xml.gz", "404.html")
 
 STALE_NOTICE = (
     "預覽未更新：請修正下列問題，存檔後會自動更新。 / The preview is stale: fix the problems below and save."
@@ -243,8 +240,14 @@ class Preview:
             f"preview rebuilt in {self.timer() - started:.2f} s ({result.mode}, {result.rendered} file(s)): "
             f"{result.posts} post(s) incl. drafts and scheduled"
         )
-        if self.work.joinpath("mkdocs.yml").is_file():
-            self.engine.start()  # warm for the next edit
+        state = inc.read_state(self.work)
+        if state is not None and "key" in state:  # the warm engine loads this build's site now
+            self.engine.reset(
+                {
+                    "SOURCE_DATE_EPOCH": str(state.get("epoch", "")),
+                    CACHE_VARIABLE: str(self.work / "jinja-cache" / str(state["key"])[:16]),
+                }
+            )
         return True
 
     def quick(self, changed: Iterable[str]) -> bool:
@@ -274,58 +277,24 @@ class Preview:
             return False
         for post in fresh.values():
             renderer.render_post(post)
-        docs, staged = self.work / "docs", self.work / "site"
-        with _work_lock(self.work):
-            written = _write_changed(docs, renderer.tree.texts, renderer.tree.copies)
-            if not written:
-                return True
-            try:
-                self._dirty_build(docs, staged, written, state["key"], inc.build_epoch(now))
-            except BaseException:
-                inc.clear_state(self.work)  # the docs moved ahead of the site: the next build is full
-                raise
-            for src in sorted({inc.output_path(w) for w in written} | set(ALWAYS_WRITTEN)):
-                if (staged / src).is_file():
-                    (self.out / src).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(staged / src, self.out / src)
+        docs = self.work / "docs"
+        pages = []
+        for src, text in sorted(renderer.tree.texts.items()):
+            if docs.joinpath(src).is_file() and docs.joinpath(src).read_text("utf-8") == text:
+                continue  # as built: its output is up to date
+            target = self.out / inc.output_path(src)
+            data = self.engine.render(src, text).encode("utf-8") if src.endswith(".md") else text.encode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            pages.append(inc.page_url(src) if src.endswith(".md") else src)
+        if not pages:
+            return True
         self.state.finished(True)
-        pages = ", ".join(sorted(inc.page_url(w) for w in written if w.endswith(".md")))
         self.echo(
-            f"preview: {pages} updated in {self.timer() - started:.2f} s; now the lists, feeds and search"
+            f"preview: {', '.join(pages)} updated in {self.timer() - started:.2f} s; "
+            "now the lists, feeds and search"
         )
         return True
-
-    def _dirty_build(self, docs: Path, staged: Path, written: set[str], key: str, epoch: int) -> None:
-        """The warm engine renders the written pages; the search index keeps every other page's entries."""
-        index_file = staged / inc.SEARCH_INDEX
-        previous = json.loads(index_file.read_text("utf-8")) if index_file.is_file() else {}
-        inc.remove_outputs(staged, written)
-        self.engine.build(
-            {"SOURCE_DATE_EPOCH": str(epoch), CACHE_VARIABLE: str(self.work / "jinja-cache" / key[:16])}
-        )
-        if index_file.is_file():
-            pages = [p.relative_to(docs).as_posix() for p in docs.rglob("*.md")]
-            rebuilt = json.loads(index_file.read_text("utf-8"))
-            rendered = [w for w in written if w.endswith(".md")]
-            merged = inc.merge_search_index(previous, rebuilt, pages, rendered)
-            index_file.write_text(inc.dump_search_index(merged), encoding="utf-8")
-
-
-def _write_changed(docs: Path, texts: Mapping[str, str], copies: Mapping[str, Path]) -> set[str]:
-    """Write the files whose bytes differ from the docs tree's; returns their paths."""
-    written = set()
-    wanted: dict[str, bytes | Path] = {path: text.encode("utf-8") for path, text in texts.items()}
-    wanted.update(copies)
-    for rel, content in wanted.items():
-        target = docs / rel
-        data = content.read_bytes() if isinstance(content, Path) else content
-        with contextlib.suppress(OSError):
-            if target.read_bytes() == data:
-                continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        written.add(rel)
-    return written
 
 
 class Changes:
