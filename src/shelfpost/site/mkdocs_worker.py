@@ -51,7 +51,7 @@ class Site:
         nav = get_navigation(files, config)
         self.nav = config.plugins.on_nav(nav, config=config, files=files)
         for file in files.documentation_pages():
-            if file.page is None and file.inclusion.is_not_in_nav():
+            if file.page is None and file.inclusion.is_not_in_nav():  # type: ignore[no-untyped-call]
                 Page(None, file, config)
         self.env = config.plugins.on_env(env, config=config, files=files)
         self.config, self.files = config, files

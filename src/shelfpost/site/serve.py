@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import functools
 import json
 import os
@@ -137,7 +136,7 @@ class PreviewState:
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
-    """The standard file server plus the live-reload endpoint and script; nothing is cached."""
+    """The standard file server plus the live-reload endpoint and script."""
 
     state: PreviewState
 
@@ -149,8 +148,12 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         pass  # one line per request would bury the build messages
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
+        # Pages and answers are never kept; the rest is asked again each time (If-Modified-Since:
+        # an unchanged stylesheet costs a 304), so a reload is quick and an edited asset shows.
+        self.send_header("Cache-Control", "no-store" if self._no_store else "no-cache")
         super().end_headers()
+
+    _no_store = False
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -180,24 +183,13 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self._send(json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8")
 
     def _send(self, body: bytes, mime: str) -> None:
+        self._no_store = True
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", mime)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-
-
-@contextlib.contextmanager
-def _work_lock(work: Path) -> Any:
-    """The build's own lock (``build._locked``): the quick step never overlaps a build."""
-    work.mkdir(parents=True, exist_ok=True)
-    with open(work / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Preview:
@@ -395,7 +387,12 @@ def serve_preview(
     observer = watch(root, changes, echo)
     echo(f"previewing at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
     if stop is not None:
-        threading.Thread(target=lambda: (stop.wait(), changes.stop()), daemon=True).start()
+
+        def stopping() -> None:
+            stop.wait()
+            changes.stop()
+
+        threading.Thread(target=stopping, daemon=True).start()
     try:
         while (changed := changes.take()) is not None:
             try:
