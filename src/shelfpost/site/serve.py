@@ -13,7 +13,9 @@ into its own work folder and serves the output on 127.0.0.1. After that:
 - **Then everything else**: the ordinary incremental preview build (``build_site``),
   which loads and checks the whole library and brings lists, tags, feeds and search up
   to date, as ``build`` would. Its result is the preview's truth; the first step only
-  gets the page being edited to the editor sooner.
+  gets the page being edited to the editor sooner (the quick step checks the post on its
+  own: a problem only the whole library shows, such as a link to a missing post, is
+  reported by the build, with the page already showing the edit and the stale banner).
 - **Live reload**: every HTML page served gets a small script (only here: the built
   site never has it) that long-polls :data:`LIVERELOAD_PATH`; the answer comes when a
   build finishes, and the page reloads when the build is newer than the page. A build
@@ -338,10 +340,17 @@ class Changes:
 
 
 def watch(root: Path, changes: Changes, echo: Callable[[str], None]) -> Any:
-    """Start watchdog's observer on the library; file events go to ``changes``."""
+    """Start watchdog's observer on the library's inputs; file events go to ``changes``.
+
+    Only the :data:`WATCHED` folders are watched (recursively) and the root itself (not
+    recursively: the two config files, and a watched folder made later). Never the whole
+    root: ``.shelfpost/`` holds the preview's own 10,000s of folders, rewritten by each build.
+    """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
     from watchdog.observers.polling import PollingObserver
+
+    folders = [name for name in WATCHED if "." not in name]
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
@@ -350,13 +359,23 @@ def watch(root: Path, changes: Changes, echo: Callable[[str], None]) -> Any:
             ):
                 return
             for path in (event.src_path, getattr(event, "dest_path", "")):
-                if path:
-                    changes.add(os.fsdecode(path))
+                if not path:
+                    continue
+                path = os.fsdecode(path)
+                changes.add(path)
+                if event.is_directory and event.event_type in ("created", "moved"):
+                    new = Path(path)
+                    if new.parent == root and new.name in folders:  # e.g. templates/ made now
+                        observer.schedule(self, path, recursive=True)
 
+    handler = Handler()
     for kind in (Observer, PollingObserver):
         observer = kind()
         try:
-            observer.schedule(Handler(), str(root), recursive=True)
+            observer.schedule(handler, str(root), recursive=False)
+            for name in folders:
+                if (root / name).is_dir():
+                    observer.schedule(handler, str(root / name), recursive=True)
             observer.start()
             return observer
         except OSError as exc:  # e.g. the inotify watch limit: fall back to polling
@@ -384,7 +403,7 @@ def serve_preview(
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     changes = Changes(root, debounce)
-    observer = watch(root, changes, echo)
+    observer = watch(root.resolve(), changes, echo)
     echo(f"previewing at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)")
     if stop is not None:
 
@@ -400,6 +419,8 @@ def serve_preview(
                     continue  # more edits came in: their own pages first, the whole build after
             except ShelfpostError as exc:
                 echo(format_problems(exc.problems))
+            except (OSError, ValueError, LookupError) as exc:  # the whole build below says what is wrong
+                echo(f"preview: the quick update failed ({exc}); building the whole preview instead")
             preview.rebuild()
     except KeyboardInterrupt:
         pass
