@@ -213,6 +213,7 @@ class Preview:
         self.library: Library | None = None  # the last one that built
         self.jinja: jinja2.Environment | None = None  # shelfpost's templates, for the quick step
         self.engine = WarmEngine(self.work / "mkdocs.yml", env)
+        self.engine_site: tuple[Any, ...] = ()  # what the engine's site was loaded from
 
     def close(self) -> None:
         self.engine.close()
@@ -237,15 +238,28 @@ class Preview:
             f"preview rebuilt in {self.timer() - started:.2f} s ({result.mode}, {result.rendered} file(s)): "
             f"{result.posts} post(s) incl. drafts and scheduled"
         )
-        state = inc.read_state(self.work)
-        if state is not None and "key" in state:  # the warm engine loads this build's site now
-            self.engine.reset(
-                {
-                    "SOURCE_DATE_EPOCH": str(state.get("epoch", "")),
-                    CACHE_VARIABLE: str(self.work / "jinja-cache" / str(state["key"])[:16]),
-                }
-            )
+        self._reset_engine()
         return True
+
+    def _reset_engine(self) -> None:
+        """Have the warm engine load the site again when the build changed what it keeps: the
+        config, theme or versions (the build key), the day, or which docs files there are.
+        A build that only changed pages' text leaves it as it is (it reads a page when asked)."""
+        state = inc.read_state(self.work)
+        if state is None or "key" not in state:
+            return
+        docs = self.work / "docs"
+        names = sorted(os.path.relpath(os.path.join(d, f), docs) for d, _, fs in os.walk(docs) for f in fs)
+        site = (state["key"], state.get("epoch"), hash(tuple(names)))
+        if site == self.engine_site and self.engine.process is not None:
+            return
+        self.engine_site = site
+        self.engine.reset(
+            {
+                "SOURCE_DATE_EPOCH": str(state.get("epoch", "")),
+                CACHE_VARIABLE: str(self.work / "jinja-cache" / str(state["key"])[:16]),
+            }
+        )
 
     def quick(self, changed: Iterable[str]) -> bool:
         """Render the edited posts' own pages now, when only existing posts changed and they
