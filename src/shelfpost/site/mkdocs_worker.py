@@ -98,10 +98,14 @@ def main(config_file: str) -> int:
 
     def load() -> Site | None:
         try:
-            return Site(config_file)
+            site = Site(config_file)
         except Exception:  # noqa: BLE001 - the next render says why
             logger.exception("cannot load %s", config_file)
             return None
+        with contextlib.suppress(Exception):  # compile the theme's templates before the first save
+            first = site.doc_files[0]
+            site.render(first.src_uri, first.content_string)
+        return site
 
     for line in sys.stdin:
         request: dict[str, Any] = json.loads(line)

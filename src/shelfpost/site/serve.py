@@ -259,6 +259,10 @@ class Preview:
             self.state.finished(False, problems)
             return False
         self.library, self.jinja = library, None
+        with contextlib.suppress(Exception):  # compiled now, not on the first save
+            renderer = SiteRenderer(library, self.clock(), True)
+            renderer.env.get_template("post.md.j2")
+            self.jinja = renderer.env
         self.state.finished(True)
         self.echo(
             f"preview rebuilt in {self.timer() - started:.2f} s ({result.mode}, {result.rendered} file(s)): "
