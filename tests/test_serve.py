@@ -110,6 +110,15 @@ def serving(lib: Lib) -> Iterator[Serve]:
 @pytest.mark.browser
 def test_the_page_shows_an_edit_without_a_reload(lib: Lib, serving: Serve, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
+    outside: list[str] = []  # the preview never makes the browser leave 127.0.0.1
+
+    def route(r):  # type: ignore[no-untyped-def]
+        if r.request.url.startswith(serving.base) or r.request.url.startswith("data:"):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    page.route("**/*", route)
     page.goto(f"{serving.base}/posts/wip/")
     assert page.locator("h1").first.inner_text() == "還在寫的草稿"
     assert "草稿：尚未公開" in page.inner_text("body")
@@ -127,6 +136,7 @@ def test_the_page_shows_an_edit_without_a_reload(lib: Lib, serving: Serve, brows
     assert page.title().startswith("改好的標題")
     # Swapped in place: the page was not loaded again (its scripts' state is still there).
     assert page.evaluate("window.shelfpostTestMark") == 1
+    assert outside == []
     # The rest of the preview follows: the home page lists the new title.
     serving.wait_for("preview rebuilt")
     assert "改好的標題" in fetch(f"{serving.base}/")
