@@ -240,6 +240,11 @@ class Preview:
         self.jinja: jinja2.Environment | None = None  # shelfpost's templates, for the quick step
         self.engine = WarmEngine(self.work / "mkdocs.yml", env)
         self.engine_site: tuple[Any, ...] = ()  # what the engine's site was loaded from
+        self.engine_lock = threading.Lock()  # one request at a time on the child's stdin
+        # The quick step's pages written while a build runs: the build's copy of its (older)
+        # site into the served folder would undo them, so they are written again after it.
+        self.written_lock = threading.Lock()
+        self.written: dict[Path, bytes] = {}
 
     def close(self) -> None:
         self.engine.close()
@@ -247,11 +252,19 @@ class Preview:
     def rebuild(self) -> bool:
         """The whole preview (incremental); on problems the last good site stays. True when it built."""
         started = self.timer()
+        with self.written_lock:
+            self.written = {}
         library = load_library(self.root)
         try:
-            result = build_site(
-                library, self.clock(), self.out, preview=True, work_dir=self.work, env=self.env
-            )
+            try:
+                result = build_site(
+                    library, self.clock(), self.out, preview=True, work_dir=self.work, env=self.env
+                )
+            finally:
+                with self.written_lock:
+                    for target, data in self.written.items():
+                        target.write_bytes(data)
+                    self.written = {}
         except ShelfpostError as exc:
             problems = format_problems(exc.problems)
             self.echo(problems)
@@ -284,20 +297,20 @@ class Preview:
         if site == self.engine_site and self.engine.process is not None:
             return
         self.engine_site = site
-        self.engine.reset(
-            {
-                "SOURCE_DATE_EPOCH": str(state.get("epoch", "")),
-                CACHE_VARIABLE: str(self.work / "jinja-cache" / str(state["key"])[:16]),
-            }
-        )
+        with self.engine_lock:
+            self.engine.reset(
+                {
+                    "SOURCE_DATE_EPOCH": str(state.get("epoch", "")),
+                    CACHE_VARIABLE: str(self.work / "jinja-cache" / str(state["key"])[:16]),
+                }
+            )
 
     def quick(self, changed: Iterable[str]) -> bool:
         """Render the edited posts' own pages now, when only existing posts changed and they
         parse cleanly; False when the whole build must do it (it reports any problem)."""
         started = self.timer()
         library, rels = self.library, set(changed)
-        state = inc.read_state(self.work)
-        if library is None or library.config is None or not rels or state is None or "key" not in state:
+        if library is None or library.config is None or not rels or not self.engine_site:
             return False
         known = library.post_by_path()
         if any(rel not in known or not (self.root / rel).is_file() for rel in rels):
@@ -329,9 +342,15 @@ class Preview:
             if docs.joinpath(src).is_file() and docs.joinpath(src).read_text("utf-8") == text:
                 continue  # as built: its output is up to date
             target = self.out / inc.output_path(src)
-            data = self.engine.render(src, text).encode("utf-8") if src.endswith(".md") else text.encode()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            if src.endswith(".md"):
+                with self.engine_lock:
+                    data = self.engine.render(src, text).encode("utf-8")
+            else:
+                data = text.encode("utf-8")
+            with self.written_lock:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                self.written[target] = data
             pages.append(inc.page_url(src) if src.endswith(".md") else src)
         if not pages:
             return True
@@ -427,6 +446,40 @@ def watch(root: Path, changes: Changes, echo: Callable[[str], None]) -> Any:
     raise ShelfpostError([], "cannot watch the library for changes")
 
 
+class Rebuilds:
+    """The whole preview builds, one at a time in a thread of their own; asked for during a
+    build, one more runs after it (with every change since)."""
+
+    def __init__(self, preview: Preview, echo: Callable[[str], None]) -> None:
+        self.preview, self.echo = preview, echo
+        self.asked, self.stopped = False, False
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def ask(self) -> None:
+        with self.changed:
+            self.asked = True
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self.changed:
+                self.changed.wait_for(lambda: self.asked or self.stopped)
+                if self.stopped:
+                    return
+                self.asked = False
+            try:
+                self.preview.rebuild()
+            except Exception as exc:  # noqa: BLE001 - serve goes on; the next save builds again
+                self.echo(f"preview NOT rebuilt: {type(exc).__name__}: {exc}")
+
+
 def serve_preview(
     root: Path,
     port: int,
@@ -456,19 +509,20 @@ def serve_preview(
             changes.stop()
 
         threading.Thread(target=stopping, daemon=True).start()
+    builds = Rebuilds(preview, echo)
     try:
         while (changed := changes.take()) is not None:
-            try:
-                if preview.quick(changed) and changes.paths:
-                    continue  # more edits came in: their own pages first, the whole build after
+            try:  # the edited pages now, even while a whole build runs
+                preview.quick(changed)
             except ShelfpostError as exc:
                 echo(format_problems(exc.problems))
-            except (OSError, ValueError, LookupError) as exc:  # the whole build below says what is wrong
-                echo(f"preview: the quick update failed ({exc}); building the whole preview instead")
-            preview.rebuild()
+            except (OSError, ValueError, LookupError) as exc:  # the whole build says what is wrong
+                echo(f"preview: the quick update failed ({exc}); the whole build follows")
+            builds.ask()
     except KeyboardInterrupt:
         pass
     finally:
+        builds.stop()
         observer.stop()
         server.shutdown()
         server.server_close()
