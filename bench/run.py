@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import baseline  # noqa: E402  (bench/ is not a package)
 import corpus  # noqa: E402
+import preview  # noqa: E402
 
 README = HERE / "README.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -84,6 +85,7 @@ ORDER = (
     PUBLISH_LABEL,
     BUILD_LABEL,
     REBUILD_LABEL,
+    preview.LABEL,
     BASELINE_LABEL,
 )
 # Targets of issue 6.
@@ -422,6 +424,17 @@ def baseline_jobs(lib: Path, work: Path, n: int, runs: int, python: Path) -> lis
     ]
 
 
+def preview_rows(lib: Path, n: int, runs: int) -> list[Row]:
+    """`shelfpost serve`: save a post, a real browser waits for the new text (bench/preview.py)."""
+    result = preview.measure(lib, n, runs, child_env({}))
+    usage = {
+        "self": {"maxrss": result["peak_mib"] * 2**20, "cpu": 0.0},
+        "children": {"maxrss": 0, "cpu": 0.0},
+    }
+    load = ", ".join(f"{v:.1f}" for v in result["load"])
+    return [Row(preview.LABEL, n, result["walls"], [usage] * len(result["walls"]), f"load average {load}")]
+
+
 @dataclass(frozen=True)
 class Plan:
     sizes: list[int]  # check, due and publish
@@ -451,6 +464,8 @@ def run(plan: Plan, work: Path, keep: bool = False) -> list[Row]:
             jobs += build_jobs(lib, n, work / f"site-{n}", plan.build_runs(n))
         for job in jobs:
             rows.append(time_job(job, n, report))
+        if n in plan.build_sizes and n in preview.TARGETS:
+            rows += preview_rows(lib, n, plan.repeat)
         # The publish records and the baseline's project are made only now, after the
         # commands above (records under data/ would be inputs of nothing else, but stay out).
         if n in plan.sizes:

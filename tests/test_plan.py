@@ -445,3 +445,18 @@ def test_a_publish_run_records_that_it_ran(plan_lib: Lib) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     text = (plan_lib.root / "data/runs/last-publish.yml").read_text("utf-8")
     assert "2026-11-26T04:00:00" in text
+
+
+def test_each_events_file_has_icalendars_own_vtimezone_computed_once(sample_copy: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The zone is computed once per process (it is ~30 ms a calendar) with the same bytes as
+    icalendar's own ``add_missing_timezones``."""
+    from shelfpost.site import ical
+
+    library = load_library(sample_copy)
+    events = [p for p in library.posts if p.event][:3]
+    ical._vtimezone.cache_clear()
+    ours = [ical.post_event(library, p) for p in events] + [public_events(library, NOW)]
+    assert ical._vtimezone.cache_info().misses == 1 and ical._vtimezone.cache_info().hits == len(events)
+    monkeypatch.setattr(ical, "_add_missing_timezones", lambda cal: cal.add_missing_timezones())
+    theirs = [ical.post_event(library, p) for p in events] + [public_events(library, NOW)]
+    assert ours == theirs and b"BEGIN:VTIMEZONE\r\nTZID:Asia/Taipei" in ours[0]

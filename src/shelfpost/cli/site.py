@@ -97,19 +97,35 @@ def view_advice(site_dir: Path) -> str:
 
 
 @main.command()
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between checks for changes.")
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option(
+    "--debounce",
+    default=0.05,
+    show_default=True,
+    help="Seconds without a new file change before the preview rebuilds (one save is often several writes).",
+)
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    hidden=True,
+    help="Deprecated and ignored: serve reacts to file events now (see --debounce).",
+)
 @root_option
-def serve(port: int, interval: float, root: Path) -> None:
-    """Preview the site with drafts at http://127.0.0.1:PORT, rebuilding on changes."""
+def serve(port: int, debounce: float, interval: float | None, root: Path) -> None:
+    """Preview the site with drafts at http://127.0.0.1:PORT; pages reload themselves on changes."""
     from shelfpost.site.serve import serve_preview
 
+    if interval is not None:
+        click.echo(
+            "--interval is deprecated and ignored: serve reacts to file events (see --debounce)", err=True
+        )
     serve_preview(
         root,
         port,
-        interval,
         echo=lambda msg: click.echo(msg, err=True),
         clock=clock,
-        sleep=time.sleep,
+        timer=time.monotonic,
         env=environment(),
+        debounce=debounce,
     )

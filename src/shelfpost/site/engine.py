@@ -10,6 +10,8 @@ same file. No plugin, no MkDocs internals: switching engines is one setting
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +37,8 @@ WAIT_VARIABLE = "SHELFPOST_ENGINE_WAIT"
 SHARE_VARIABLE = "SHELFPOST_ENGINE_SHARE"
 #: The folder for Jinja's compiled templates (mkdocs_hooks.on_env); unset, none are kept.
 CACHE_VARIABLE = "SHELFPOST_JINJA_CACHE"
+#: The program of WarmEngine's child, run by path like the hooks (it imports mkdocs, not shelfpost).
+WORKER = Path(__file__).with_name("mkdocs_worker.py")
 #: Keys shelfpost sets; the library sets them in shelfpost.yml instead.
 
 
@@ -270,3 +274,91 @@ class EngineProcess:
                 self.process.wait()
         if not self.output.closed:
             self.output.close()
+
+
+class WarmEngine:
+    """One mkdocs process kept for ``shelfpost serve``, to render an edited page at once.
+
+    A fresh ``mkdocs build`` imports mkdocs, Material and its plugins, loads jieba's
+    dictionary and reads the whole docs tree (seconds at 10,000 posts) before it
+    renders one page. This child (``mkdocs_worker.py``) does all that once per build
+    of the preview (:meth:`reset`), then renders single pages from Markdown on
+    request (:meth:`render`) and returns their HTML; it writes nothing. The protocol
+    is one JSON line each way on the child's stdin and stdout.
+    """
+
+    def __init__(self, config_file: Path, base_env: Mapping[str, str] | None = None) -> None:
+        self.config_file = config_file
+        self.base_env = dict(base_env or {})
+        self.process: subprocess.Popen[str] | None = None
+
+    def _running(self) -> subprocess.Popen[str]:
+        if self.process is None or self.process.poll() is not None:
+            env = child_env(self.base_env, {"PYTHONIOENCODING": "utf-8", "NO_MKDOCS_2_WARNING": "1"})
+            self.process = subprocess.Popen(
+                # -P: the script's folder (site/, with modules named build, text, ...) is not on sys.path
+                [sys.executable, "-P", str(WORKER), str(self.config_file)],
+                cwd=self.config_file.parent,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+            )
+        return self.process
+
+    def _send(self, request: Mapping[str, Any]) -> subprocess.Popen[str] | None:
+        process = self._running()
+        assert process.stdin is not None
+        try:
+            process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.close()
+            return None
+        return process
+
+    def reset(self, env: Mapping[str, str]) -> None:
+        """A build changed the docs tree or the config: the child loads them again now (no wait)."""
+        self._send({"reset": True, "env": dict(env)})
+
+    def render(self, src: str, markdown: str) -> str:
+        """The HTML of docs page ``src`` with this Markdown, as the last build's site renders it."""
+        process = self._send({"render": src, "markdown": markdown})
+        line = process.stdout.readline() if process is not None and process.stdout is not None else ""
+        if not line:
+            self.close()
+            raise ShelfpostError(
+                [Problem(MKDOCS_FILE, 1, 1, "the preview's mkdocs process stopped", "engine")]
+            )
+        answer = json.loads(line)
+        if not answer["ok"]:
+            raise ShelfpostError(
+                [
+                    Problem(
+                        MKDOCS_FILE,
+                        1,
+                        1,
+                        f"mkdocs could not render {src}:\n{answer['log'][-4000:]}",
+                        "engine",
+                    )
+                ]
+            )
+        return str(answer["html"])
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            if self.process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self.process.stdin.close()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.process = None
