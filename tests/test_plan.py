@@ -329,7 +329,13 @@ def test_status_json_matches_the_screen_on_the_sample() -> None:
     for row in data["targets"]:
         assert f"{row['symbol']} │ {row['label']}" in flat
         if row["actual"] is not None:
-            shown = f"{row['actual']:.1%}" if row["key"] == "reply_rate" else f"{row['actual']:g}"
+            shown = (
+                f"{row['actual']:.1%}"
+                if row["key"] == "reply_rate"
+                else f"{row['actual']:+.1%}"  # shares of followers and of satisfaction, like their goals
+                if row["key"] in ("follower_growth", "satisfaction")
+                else f"{row['actual']:g}"
+            )
             assert f"{row['label']} │ {shown}" in flat
     for items in data["warnings"].values():
         for item in items:
