@@ -150,22 +150,29 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
         click.echo("no Mastodon or Bluesky channel in plan/channels.yml: nothing to sync")
         return
     key = _key(library)
+    from shelfpost.cli.progress import progress_display
+    from shelfpost.library.progress import tick
+
     failed = False
-    for channel in sorted(channels, key=lambda c: c.id):
-        with stage(f"syncing the inbox of {channel.id}"):
-            try:
-                reader = reader_for(channel, env, state_dir(env))
-                result = sync_channel(root, channel.id, reader, key, now, library.config.timezone)
-            except SyncError as exc:
-                result = Result(channel.id, error=exc.category, hint=exc.hint)
-        if result.error:
-            failed = True
-            click.secho(f"{channel.id}: not synced: {result.error}: {result.hint}", fg="red", err=True)
-        else:
-            click.echo(
-                f"{channel.id}: {result.new} new, {result.answered} newly answered"
-                + (f", {result.skipped} skipped (other types, deleted posts)" if result.skipped else "")
-            )
+    ordered = sorted(channels, key=lambda c: c.id)
+    with progress_display(env) as progress:
+        for done, channel in enumerate(ordered):
+            tick(progress, "inbox sync", done, len(ordered), "channels")
+            with stage(f"syncing the inbox of {channel.id}"):
+                try:
+                    reader = reader_for(channel, env, state_dir(env))
+                    result = sync_channel(root, channel.id, reader, key, now, library.config.timezone)
+                except SyncError as exc:
+                    result = Result(channel.id, error=exc.category, hint=exc.hint)
+            if result.error:
+                failed = True
+                click.secho(f"{channel.id}: not synced: {result.error}: {result.hint}", fg="red", err=True)
+            else:
+                click.echo(
+                    f"{channel.id}: {result.new} new, {result.answered} newly answered"
+                    + (f", {result.skipped} skipped (other types, deleted posts)" if result.skipped else "")
+                )
+        tick(progress, "inbox sync", len(ordered), len(ordered), "channels")
     if failed:
         raise ShelfpostError([], "some channels were not synced; their checkpoints are kept")
 

@@ -141,29 +141,49 @@ def metrics_sync(now_text: str | None, only: str | None, root: Path) -> None:
                 f"{only} has no API for counters: use `shelfpost metrics import FILE --channel {only}`",
                 param_hint="--channel",
             )
+    from shelfpost.cli.progress import progress_display
+    from shelfpost.library.records import load_records
+
+    records = load_records(root)  # once for every channel
     failed = False
-    for channel in sorted(channels, key=lambda c: c.id):
-        with stage(f"syncing the metrics of {channel.id}"):
-            try:
-                reader = _reader(channel, env)
-                result = sync_channel(
-                    library, channel.id, reader, now, library.config.timezone, config.post_days
+    with progress_display(env) as progress:
+        for channel in sorted(channels, key=lambda c: c.id):
+            with stage(f"syncing the metrics of {channel.id}"):
+                try:
+                    reader = _reader(channel, env)
+                    result = sync_channel(
+                        library,
+                        channel.id,
+                        reader,
+                        now,
+                        library.config.timezone,
+                        config.post_days,
+                        older=config.older_posts,
+                        records=records,
+                        progress=progress,
+                    )
+                except SyncError as exc:
+                    result = Result(channel.id, error=exc.category, hint=exc.hint)
+            if result.error:
+                failed = True
+                kept = f" ({result.changed} post(s) changed so far, kept)" if result.changed else ""
+                click.secho(
+                    f"{channel.id}: not synced: {result.error}: {result.hint}{kept}", fg="red", err=True
                 )
-            except SyncError as exc:
-                result = Result(channel.id, error=exc.category, hint=exc.hint)
-        if result.error:
-            failed = True
-            click.secho(f"{channel.id}: not synced: {result.error}: {result.hint}", fg="red", err=True)
-            continue
-        extra = "".join(
-            f", {n} {what}"
-            for n, what in ((result.deleted, "deleted"), (result.decreased, "with a counter that went down"))
-            if n
-        )
-        click.echo(
-            f"{channel.id}: {result.followers} followers; {result.changed} post(s) changed, "
-            f"{result.unchanged} unchanged{extra}"
-        )
+                continue
+            extra = "".join(
+                f", {n} {what}"
+                for n, what in (
+                    (result.deleted, "deleted"),
+                    (result.decreased, "with a counter that went down"),
+                    (result.rotated, "read in the rotation of older posts"),
+                )
+                if n
+            )
+            click.echo(
+                f"{channel.id}: {result.followers} followers; {result.changed} post(s) changed, "
+                f"{result.unchanged} unchanged{extra}"
+            )
     if failed:
         raise ShelfpostError([], "some channels were not synced")
 
@@ -246,8 +266,10 @@ def metrics_import(file: Path, channel_id: str, now_text: str | None, root: Path
     channel = library.plan.channels.get(channel_id)
     if channel is None:
         raise click.BadParameter(f"{channel_id!r} is not in plan/channels.yml", param_hint="--channel")
-    with stage(f"importing {file.name}"):
-        got = import_file(library, file, channel, now)
+    from shelfpost.cli.progress import progress_display
+
+    with stage(f"importing {file.name}"), progress_display(environment()) as progress:
+        got = import_file(library, file, channel, now, progress=progress)
     if got.kind == "followers":
         click.echo(
             f"{channel_id}: {got.rows} day(s) of followers; {got.changed} changed, {got.unchanged} unchanged"

@@ -299,3 +299,42 @@ def add_account_rows(root: Path, rows: Iterable[AccountRow]) -> int:
         if current != before:
             write_accounts(root, month, current.values())
     return changed
+
+
+# --- the sync's place in the rotation of older posts (issue 18) -----------------------
+
+SYNC_FILE = f"{FOLDER}/sync.yml"
+
+
+def read_rotation(root: Path) -> dict[str, str]:
+    """Per channel, the older post (``<published> <slug>``) the last sync read last: the
+    next run goes on after it. A missing or unreadable file starts the rotation over."""
+    import yaml
+
+    path = root / SYNC_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return {}  # only a place in a rotation: losing it costs one pass, never data
+    channels = data.get("channels") if isinstance(data, dict) else None
+    if not isinstance(channels, dict):
+        return {}
+    return {
+        str(cid): str(entry["after"])
+        for cid, entry in channels.items()
+        if isinstance(entry, dict) and isinstance(entry.get("after"), str)
+    }
+
+
+def write_rotation(root: Path, rotation: dict[str, str]) -> None:
+    import yaml
+
+    data = {"channels": {cid: {"after": rotation[cid]} for cid in sorted(rotation)}}
+    text = (
+        "# Written by `shelfpost metrics sync`: per channel, the last older post whose\n"
+        "# counters were read (the next run goes on after it). Slugs only, no platform ids.\n"
+        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    )
+    write_atomically(root / SYNC_FILE, text)

@@ -19,6 +19,7 @@ from typing import Any
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Library
 from shelfpost.library.problems import Problem, errors
+from shelfpost.library.progress import Progress, tick
 from shelfpost.library.uistrings import strings_for
 from shelfpost.site import incremental as inc
 from shelfpost.site.docs import (
@@ -200,6 +201,7 @@ def build_site(
     full: bool = False,
     jobs: int = 1,
     env: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site into ``out``; raise :class:`ShelfpostError` on any error.
 
@@ -277,6 +279,7 @@ def build_site(
             for path, text in section_sitemaps(cfg, list(tree.texts)).items():
                 tree.add(path, text)
             changes = inc.sync_tree(tree.texts, tree.copies, docs)
+            tick(progress, "build", 1, 2, "steps (pages written, site rendered)")
 
             # Phase 3: the engine, as one step (all pages, or the changed ones).
             procs = procs or [EngineProcess(chosen, config_file, epoch=epoch, env=engine_env, base_env=env)]
@@ -298,5 +301,6 @@ def build_site(
         # what changed (still under the lock: another build may not touch the site
         # while it is copied), so a failed build (which raises above) leaves the old site.
         inc.sync_site(staged, out)
+        tick(progress, "build", 2, 2, "steps (pages written, site rendered)")
     count = len(library.posts) if preview else len(library.live_posts(now))
     return BuildResult(out, count, chosen, log, mode, rendered)
