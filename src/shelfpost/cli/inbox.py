@@ -12,6 +12,7 @@ from shelfpost.cli.options import (
     channel_option,
     console,
     environment,
+    file_cache,
     format_option,
     month_option,
     now_option,
@@ -23,6 +24,7 @@ from shelfpost.cli.options import (
     state_dir,
 )
 from shelfpost.errors import ShelfpostError
+from shelfpost.library.loader import default_jobs
 from shelfpost.library.model import Library
 
 MIN_KEY = 16  # characters: the key must not be guessable
@@ -131,7 +133,7 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
     from shelfpost.inbox.readers import SYNCED_KINDS, reader_for
     from shelfpost.inbox.sync import Result, SyncError, sync_channel
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     assert library.config is not None
     now = parse_now(now_text, library)
     env = environment()

@@ -14,6 +14,7 @@ from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     channel_option,
     environment,
+    file_cache,
     format_option,
     now_option,
     open_library,
@@ -23,6 +24,7 @@ from shelfpost.cli.options import (
     stage,
 )
 from shelfpost.errors import ShelfpostError
+from shelfpost.library.loader import default_jobs
 from shelfpost.library.model import Channel
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ def metrics(
         return
     from shelfpost.metrics.report import Period, metrics_report
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     assert library.config is not None
     try:
@@ -123,7 +125,7 @@ def metrics_sync(now_text: str | None, only: str | None, root: Path) -> None:
     from shelfpost.metrics.config import load_config
     from shelfpost.metrics.sync import Result, SyncError, sync_channel
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     assert library.config is not None
     now = parse_now(now_text, library)
     config = load_config(root)
@@ -266,7 +268,7 @@ def metrics_import(file: Path, channel_id: str, now_text: str | None, root: Path
     importing the same file again changes nothing."""
     from shelfpost.metrics.imports import import_file
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     channel = library.plan.channels.get(channel_id)
     if channel is None:

@@ -13,10 +13,19 @@ from typing import Any, TypeVar
 import click
 
 from shelfpost.cli.app import main
-from shelfpost.cli.options import environment, now_option, open_library, parse_now, root_option, stage
+from shelfpost.cli.options import (
+    environment,
+    file_cache,
+    now_option,
+    open_library,
+    parse_now,
+    root_option,
+    stage,
+)
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.atomic import write_atomically
 from shelfpost.library.dates import Month, today
+from shelfpost.library.loader import default_jobs
 from shelfpost.library.model import Library
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,7 +130,7 @@ def report_command(name: str | None = None) -> Callable[[Callable[..., None]], c
         def command(
             post: bool, repo: str | None, out_dir: Path | None, now_text: str | None, root: Path, **kw: Any
         ) -> None:
-            library = open_library(root)
+            library = open_library(root, cache=file_cache(root), jobs=default_jobs())
             func(Output(library, parse_now(now_text, library), post, repo, out_dir), **kw)
 
         functools.update_wrapper(command, func, updated=())
@@ -250,6 +259,6 @@ def schedule(root: Path) -> None:
     day, the quarter's last day."""
     from shelfpost.reports.schedule import crons
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     for name, line in crons(library):
         click.echo(f'- cron: "{line}"  # {name}')
