@@ -65,7 +65,9 @@ def write_history(lib: Path, now: datetime) -> dict[str, int]:
                 likes += rng.randint(0, 25)
                 shares += rng.randint(0, 6)
                 replies += rng.randint(0, 4)
-                row = PostRow(observed.replace(microsecond=0), cid, post.slug, post.publish_at, likes, shares, replies)
+                row = PostRow(
+                    observed.replace(microsecond=0), cid, post.slug, post.publish_at, likes, shares, replies
+                )
                 posts[observed.astimezone(tz).strftime("%Y-%m")].append(row)
                 n_rows += 1
     for month, prows in posts.items():
@@ -85,7 +87,9 @@ def write_history(lib: Path, now: datetime) -> dict[str, int]:
                 if answered is not None and answered > now:
                     answered = None
                 key = f"{rng.getrandbits(256):064x}"
-                item = Item(key, cid, rng.choice(kinds), received, answered, "answered" if answered else "open")
+                item = Item(
+                    key, cid, rng.choice(kinds), received, answered, "answered" if answered else "open"
+                )
                 items[inbox_store.month_of(received, tz)].append(item)
                 n_items += 1
         moment += timedelta(hours=8)

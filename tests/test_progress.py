@@ -30,7 +30,7 @@ class FakeTTY(io.StringIO):
 
 
 def test_plain_lines_at_most_every_n_seconds_then_the_last_one() -> None:
-    clock, out = Clock(), []
+    clock, out = Clock(), list[str]()
     show = PlainLines(out.append, clock, every=10)
     for at, done in ((0, 0), (4, 100), (9.9, 250), (10, 400), (15, 500), (19, 600), (21, 700), (30, 900)):
         clock.now = 100 + at
@@ -46,7 +46,7 @@ def test_plain_lines_at_most_every_n_seconds_then_the_last_one() -> None:
 
 
 def test_quick_work_prints_nothing_and_tasks_have_their_own_interval() -> None:
-    clock, out = Clock(), []
+    clock, out = Clock(), list[str]()
     show = PlainLines(out.append, clock, every=10)
     show("publish", 0, 3, "live posts")
     clock.now += 2
