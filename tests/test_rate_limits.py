@@ -6,6 +6,11 @@ test servers:
   (its rate limiting, on), with the fault proxy in front counting every call.
 - Meta Graph: 200 calls / hour per user (the app's platform limit; Business Use Case
   limits per Page / account on top), counted by tests/meta_graph.py.
+- GitHub: 1,000 requests / hour for GITHUB_TOKEN in Actions (5,000 for a token),
+  counted by tests/github_api.py, for posting a report.
+- Bluesky is not run here: its AppView allows 3,000 calls / 5 min per IP and getPosts
+  takes 25 posts a call, so the 2,500 posts of ``MAX_POSTS["bluesky"]`` are 100 calls
+  (tests/test_metrics_bluesky.py checks the batching on the real PDS and AppView).
 
 What is real and what is generated: the library's statuses live on mastodon-mock (240
 of them in the last 30 days: more than one run's budget of 200); the other 9,760 of
@@ -33,8 +38,9 @@ from mastodon_mock.testing import MockServer
 from mastodon_mock.testing.server import _default_config
 
 import shelfpost.library.records as records_module
-from conftest import Lib, run_cli
+from conftest import Lib, copy_sample, run_cli
 from fault_proxy import FaultProxy
+from github_api import GitHubAPI
 from inbox_seed import INBOX_KEY, Masto
 from meta_graph import PAGE_ID, PAGE_TOKEN, THREADS_TOKEN, MetaGraph, Remote
 from shelfpost.library.records import ChannelRecord, PostRecord, save_record
@@ -259,3 +265,31 @@ def test_the_rotation_of_older_posts_covers_them_all_in_turn() -> None:
     assert seen == {p.slug for p in posts if p.slug not in {r.slug for r in recent}}  # wrapped round
     none_older = plan_reads(posts, NOW, 30, 200, None, older=0)
     assert none_older[1] == []  # by default only the last post_days days are read
+
+
+GITHUB_ACTIONS_LIMIT = 1000  # GITHUB_TOKEN in Actions: 1,000 requests / hour / repository
+
+
+def test_posting_a_report_after_three_years_of_reports_fits_githubs_limit(
+    tmp_path: Path, github: GitHubAPI
+) -> None:
+    """Three years of report issues (156 weekly, 36 monthly, 12 quarterly) under the
+    label: posting one more report lists them (a page per 100 at most) and writes once."""
+    from shelfpost.reports.posting import LABEL
+
+    root = tmp_path / "library"
+    copy_sample(root)
+    for i in range(156 + 36 + 12):
+        github.add_issue(f"Report {i}", f"<!-- shelfpost:report=weekly:old-{i} -->", labels=(LABEL,))
+    github.token("report-token", "github-actions[bot]", "contents: read", "issues: write")
+    before = len(github.requests)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "SHELFPOST_"))}
+    env |= github.env("report-token") | {"SHELFPOST_PROGRESS": "off"}
+    done = run_cli("report", "monthly", "--now", "2026-11-26T12:00:00+08:00", "--post", cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "created issue #205" in done.stderr
+    calls = github.requests[before:]
+    lists = [c for c in calls if c[0] == "GET" and c[1].endswith("/issues")]
+    assert [c for c in calls if c[0] in ("POST", "PATCH")] == [("POST", "/api/v3/repos/library/site/issues")]
+    assert len(lists) <= math.ceil(204 / 30)  # github3's pages (30 or 100 an issue)
+    assert len(calls) <= len(lists) + 4 < GITHUB_ACTIONS_LIMIT
