@@ -87,10 +87,6 @@ class Output:
 
     def emit(self, what: str, build: Callable[[], Any], assignees: list[str] | None = None) -> None:
         """Write the report (``build()``, in the stage ``what``) where it goes."""
-        from shelfpost.cli.metrics import font_dirs
-        from shelfpost.github.client import GitHubProblem
-        from shelfpost.reports.figures import pictures
-        from shelfpost.reports.posting import post_report
         from shelfpost.reports.render import to_html, to_markdown, to_pdf
 
         post = self.listed()  # before the report is written: GitHub's refusal comes first
@@ -98,6 +94,9 @@ class Output:
             report = build()
             markdown = to_markdown(self.library, report)
         if self.out_dir is not None:
+            from shelfpost.cli.metrics import font_dirs
+            from shelfpost.reports.figures import pictures
+
             with stage("writing the report's files"):
                 self.out_dir.mkdir(parents=True, exist_ok=True)
                 drawn = pictures(report.charts, font_dirs(environment()))
@@ -109,6 +108,9 @@ class Output:
                 write_atomically(self.out_dir / f"{report.file_stem}.pdf", to_pdf(html, self.library.root))
             click.echo(f"wrote {report.file_stem}.md, .html and .pdf to {self.out_dir}", err=True)
         if post is not None:
+            from shelfpost.github.client import GitHubProblem  # github3: only to post
+            from shelfpost.reports.posting import post_report
+
             client, issues = post
             with stage("posting the report"):
                 try:

@@ -190,9 +190,12 @@ def metrics_report(library: Library, period: Period) -> dict[str, Any]:
 
     # Per post: the newest counters of the posts published in the period.
     posts: list[dict[str, Any]] = []
-    for (cid, key), row in sorted(latest.items()):
-        if row.published is None or not period.start <= row.published < period.end:
-            continue
+    published_in = [
+        (k, row)
+        for k, row in latest.items()
+        if row.published is not None and period.start <= row.published < period.end
+    ]
+    for (cid, key), row in sorted(published_in):  # the period's only: a week of three years
         posts.append(_post(row, cid, key, posts_by_slug, channels, followers, tz))
     posts.sort(key=lambda p: (-(p["engagement_rate"] or 0), p["post"], p["channel"]))
 
