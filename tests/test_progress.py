@@ -9,6 +9,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from conftest import Lib, copy_sample, post_text, run_cli
@@ -79,6 +80,17 @@ def test_rich_bar_on_a_terminal_after_two_seconds() -> None:
     text = stream.getvalue()
     assert "\x1b[" in text  # drawn for a terminal (colours, cursor moves)
     assert "build" in text and "10/10" in text and "pages" in text
+
+
+def test_output_printed_while_the_bar_runs_stays_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    stream, clock = io.StringIO(), Clock()
+    bar = RichBar(Console(file=stream, force_terminal=True, width=100), clock, after=0)
+    bar("metrics sync mastodon", 25, 200, "posts")
+    print("mastodon: 812 followers; 3 post(s) changed")  # the command's own line, mid-bar
+    bar("metrics sync mastodon", 200, 200, "posts")
+    bar.close()
+    assert capsys.readouterr().out == "mastodon: 812 followers; 3 post(s) changed\n"
+    assert "812 followers" not in stream.getvalue() and "200/200" in stream.getvalue()
 
 
 def test_the_display_is_chosen_by_terminal_ci_and_setting() -> None:

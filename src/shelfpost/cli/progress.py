@@ -64,6 +64,9 @@ class RichBar:
             TimeRemainingColumn(),
             console=console,
             transient=False,
+            # A command's own output (a line per channel, JSON) stays on stdout, never
+            # routed through the bar's console on stderr.
+            redirect_stdout=False,
         )
         self.tasks: dict[str, Any] = {}
         self.started = False
