@@ -749,8 +749,8 @@ def item5_targets(rows: list[Row]) -> list[str]:
             "met"
             if r.median <= REPORT_TARGET
             else (
-                "not met: loading the 10,000 posts (the check cache; cold: parsing them), the period's "
-                "metrics per week for the charts"
+                "not met: loading the posts (cold: parsing every post, as check --no-cache; warm: "
+                "unpickling the check cache), the cross-file checks, the period's metrics per week"
             )
         )
         out.append(
