@@ -104,7 +104,9 @@ class FaultProxy:
             def reply(self, status: int, headers: dict[str, str], data: bytes, ctype: str | None) -> None:
                 self.send_response(status)
                 for key, value in headers.items():
-                    if key.lower() not in HOP and key.lower() != "content-length":
+                    # send_response wrote its own Date and Server: a second Date would make
+                    # "Date: a, b", which Mastodon.py's rate-limit clock cannot parse.
+                    if key.lower() not in HOP and key.lower() not in ("content-length", "date", "server"):
                         self.send_header(key, value)
                 if ctype:
                     self.send_header("Content-Type", ctype)

@@ -12,6 +12,7 @@ from shelfpost.cli.options import (
     channel_option,
     console,
     environment,
+    file_cache,
     format_option,
     month_option,
     now_option,
@@ -23,6 +24,7 @@ from shelfpost.cli.options import (
     state_dir,
 )
 from shelfpost.errors import ShelfpostError
+from shelfpost.library.loader import default_jobs
 from shelfpost.library.model import Library
 
 MIN_KEY = 16  # characters: the key must not be guessable
@@ -131,7 +133,7 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
     from shelfpost.inbox.readers import SYNCED_KINDS, reader_for
     from shelfpost.inbox.sync import Result, SyncError, sync_channel
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     assert library.config is not None
     now = parse_now(now_text, library)
     env = environment()
@@ -150,22 +152,29 @@ def inbox_sync(now_text: str | None, only: str | None, root: Path) -> None:
         click.echo("no Mastodon or Bluesky channel in plan/channels.yml: nothing to sync")
         return
     key = _key(library)
+    from shelfpost.cli.progress import progress_display
+    from shelfpost.library.progress import tick
+
     failed = False
-    for channel in sorted(channels, key=lambda c: c.id):
-        with stage(f"syncing the inbox of {channel.id}"):
-            try:
-                reader = reader_for(channel, env, state_dir(env))
-                result = sync_channel(root, channel.id, reader, key, now, library.config.timezone)
-            except SyncError as exc:
-                result = Result(channel.id, error=exc.category, hint=exc.hint)
-        if result.error:
-            failed = True
-            click.secho(f"{channel.id}: not synced: {result.error}: {result.hint}", fg="red", err=True)
-        else:
-            click.echo(
-                f"{channel.id}: {result.new} new, {result.answered} newly answered"
-                + (f", {result.skipped} skipped (other types, deleted posts)" if result.skipped else "")
-            )
+    ordered = sorted(channels, key=lambda c: c.id)
+    with progress_display(env) as progress:
+        for done, channel in enumerate(ordered):
+            tick(progress, "inbox sync", done, len(ordered), "channels")
+            with stage(f"syncing the inbox of {channel.id}"):
+                try:
+                    reader = reader_for(channel, env, state_dir(env))
+                    result = sync_channel(root, channel.id, reader, key, now, library.config.timezone)
+                except SyncError as exc:
+                    result = Result(channel.id, error=exc.category, hint=exc.hint)
+            if result.error:
+                failed = True
+                click.secho(f"{channel.id}: not synced: {result.error}: {result.hint}", fg="red", err=True)
+            else:
+                click.echo(
+                    f"{channel.id}: {result.new} new, {result.answered} newly answered"
+                    + (f", {result.skipped} skipped (other types, deleted posts)" if result.skipped else "")
+                )
+        tick(progress, "inbox sync", len(ordered), len(ordered), "channels")
     if failed:
         raise ShelfpostError([], "some channels were not synced; their checkpoints are kept")
 

@@ -14,14 +14,17 @@ from shelfpost.cli.app import main
 from shelfpost.cli.options import (
     channel_option,
     environment,
+    file_cache,
     format_option,
     now_option,
     open_library,
     parse_now,
+    record_reader,
     root_option,
     stage,
 )
 from shelfpost.errors import ShelfpostError
+from shelfpost.library.loader import default_jobs
 from shelfpost.library.model import Channel
 
 if TYPE_CHECKING:
@@ -91,7 +94,7 @@ def metrics(
         return
     from shelfpost.metrics.report import Period, metrics_report
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     assert library.config is not None
     try:
@@ -122,7 +125,7 @@ def metrics_sync(now_text: str | None, only: str | None, root: Path) -> None:
     from shelfpost.metrics.config import load_config
     from shelfpost.metrics.sync import Result, SyncError, sync_channel
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     assert library.config is not None
     now = parse_now(now_text, library)
     config = load_config(root)
@@ -141,29 +144,53 @@ def metrics_sync(now_text: str | None, only: str | None, root: Path) -> None:
                 f"{only} has no API for counters: use `shelfpost metrics import FILE --channel {only}`",
                 param_hint="--channel",
             )
+    from shelfpost.cli.progress import progress_display
+    from shelfpost.library.records import RECORDS_DIR
+
+    # Every record once for all channels, through the per-file cache publish uses (a
+    # 10,000-post library parsed 10,000 YAML files per channel).
+    reader_of = record_reader(root)
+    records = {p.stem: reader_of(p.stem) for p in sorted((root / RECORDS_DIR).glob("*.yml"))}
+    reader_of.save()
     failed = False
-    for channel in sorted(channels, key=lambda c: c.id):
-        with stage(f"syncing the metrics of {channel.id}"):
-            try:
-                reader = _reader(channel, env)
-                result = sync_channel(
-                    library, channel.id, reader, now, library.config.timezone, config.post_days
+    with progress_display(env) as progress:
+        for channel in sorted(channels, key=lambda c: c.id):
+            with stage(f"syncing the metrics of {channel.id}"):
+                try:
+                    reader = _reader(channel, env)
+                    result = sync_channel(
+                        library,
+                        channel.id,
+                        reader,
+                        now,
+                        library.config.timezone,
+                        config.post_days,
+                        older=config.older_posts,
+                        records=records,
+                        progress=progress,
+                    )
+                except SyncError as exc:
+                    result = Result(channel.id, error=exc.category, hint=exc.hint)
+            if result.error:
+                failed = True
+                kept = f" ({result.changed} post(s) changed so far, kept)" if result.changed else ""
+                click.secho(
+                    f"{channel.id}: not synced: {result.error}: {result.hint}{kept}", fg="red", err=True
                 )
-            except SyncError as exc:
-                result = Result(channel.id, error=exc.category, hint=exc.hint)
-        if result.error:
-            failed = True
-            click.secho(f"{channel.id}: not synced: {result.error}: {result.hint}", fg="red", err=True)
-            continue
-        extra = "".join(
-            f", {n} {what}"
-            for n, what in ((result.deleted, "deleted"), (result.decreased, "with a counter that went down"))
-            if n
-        )
-        click.echo(
-            f"{channel.id}: {result.followers} followers; {result.changed} post(s) changed, "
-            f"{result.unchanged} unchanged{extra}"
-        )
+                continue
+            extra = "".join(
+                f", {n} {what}"
+                for n, what in (
+                    (result.deleted, "deleted"),
+                    (result.decreased, "with a counter that went down"),
+                    (result.rotated, "read in the rotation of older posts"),
+                )
+                if n
+            )
+            click.echo(
+                f"{channel.id}: {result.followers} followers; {result.changed} post(s) changed, "
+                f"{result.unchanged} unchanged{extra}"
+            )
     if failed:
         raise ShelfpostError([], "some channels were not synced")
 
@@ -241,13 +268,15 @@ def metrics_import(file: Path, channel_id: str, now_text: str | None, root: Path
     importing the same file again changes nothing."""
     from shelfpost.metrics.imports import import_file
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     channel = library.plan.channels.get(channel_id)
     if channel is None:
         raise click.BadParameter(f"{channel_id!r} is not in plan/channels.yml", param_hint="--channel")
-    with stage(f"importing {file.name}"):
-        got = import_file(library, file, channel, now)
+    from shelfpost.cli.progress import progress_display
+
+    with stage(f"importing {file.name}"), progress_display(environment()) as progress:
+        got = import_file(library, file, channel, now, progress=progress)
     if got.kind == "followers":
         click.echo(
             f"{channel_id}: {got.rows} day(s) of followers; {got.changed} changed, {got.unchanged} unchanged"

@@ -81,17 +81,20 @@ def publish(
     )
     env = environment()
     context = Context(env, state_dir(env), time.time, warn=lambda message: click.echo(message, err=True))
-    run = Run(
-        library,
-        now,
-        adapter_factory(context),
-        settings=settings,
-        sleep=time.sleep,
-        dry_run=dry_run,
-        only=only,
-        records=records,
-    )
-    with stage("publishing to the channels"):
+    from shelfpost.cli.progress import progress_display
+
+    with stage("publishing to the channels"), progress_display(env) as progress:
+        run = Run(
+            library,
+            now,
+            adapter_factory(context),
+            settings=settings,
+            sleep=time.sleep,
+            dry_run=dry_run,
+            only=only,
+            records=records,
+            progress=progress,
+        )
         outcomes = run.run()
     records.save()
     if not dry_run:  # the scheduler is alive: `status` warns when this gets old

@@ -13,10 +13,19 @@ from typing import Any, TypeVar
 import click
 
 from shelfpost.cli.app import main
-from shelfpost.cli.options import environment, now_option, open_library, parse_now, root_option, stage
+from shelfpost.cli.options import (
+    environment,
+    file_cache,
+    now_option,
+    open_library,
+    parse_now,
+    root_option,
+    stage,
+)
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.atomic import write_atomically
 from shelfpost.library.dates import Month, today
+from shelfpost.library.loader import default_jobs
 from shelfpost.library.model import Library
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,10 +87,6 @@ class Output:
 
     def emit(self, what: str, build: Callable[[], Any], assignees: list[str] | None = None) -> None:
         """Write the report (``build()``, in the stage ``what``) where it goes."""
-        from shelfpost.cli.metrics import font_dirs
-        from shelfpost.github.client import GitHubProblem
-        from shelfpost.reports.figures import pictures
-        from shelfpost.reports.posting import post_report
         from shelfpost.reports.render import to_html, to_markdown, to_pdf
 
         post = self.listed()  # before the report is written: GitHub's refusal comes first
@@ -89,6 +94,9 @@ class Output:
             report = build()
             markdown = to_markdown(self.library, report)
         if self.out_dir is not None:
+            from shelfpost.cli.metrics import font_dirs
+            from shelfpost.reports.figures import pictures
+
             with stage("writing the report's files"):
                 self.out_dir.mkdir(parents=True, exist_ok=True)
                 drawn = pictures(report.charts, font_dirs(environment()))
@@ -100,6 +108,9 @@ class Output:
                 write_atomically(self.out_dir / f"{report.file_stem}.pdf", to_pdf(html, self.library.root))
             click.echo(f"wrote {report.file_stem}.md, .html and .pdf to {self.out_dir}", err=True)
         if post is not None:
+            from shelfpost.github.client import GitHubProblem  # github3: only to post
+            from shelfpost.reports.posting import post_report
+
             client, issues = post
             with stage("posting the report"):
                 try:
@@ -121,7 +132,7 @@ def report_command(name: str | None = None) -> Callable[[Callable[..., None]], c
         def command(
             post: bool, repo: str | None, out_dir: Path | None, now_text: str | None, root: Path, **kw: Any
         ) -> None:
-            library = open_library(root)
+            library = open_library(root, cache=file_cache(root), jobs=default_jobs())
             func(Output(library, parse_now(now_text, library), post, repo, out_dir), **kw)
 
         functools.update_wrapper(command, func, updated=())
@@ -250,6 +261,6 @@ def schedule(root: Path) -> None:
     day, the quarter's last day."""
     from shelfpost.reports.schedule import crons
 
-    library = open_library(root)
+    library = open_library(root, cache=file_cache(root), jobs=default_jobs())
     for name, line in crons(library):
         click.echo(f'- cron: "{line}"  # {name}')

@@ -65,7 +65,9 @@ def build(
     library = load_library(root, cache=file_cache(root), jobs=default_jobs())
     now = parse_now(now_text, library)
     started = time.perf_counter()
-    with stage("building the site"):
+    from shelfpost.cli.progress import progress_display
+
+    with stage("building the site"), progress_display(environment()) as progress:
         result = build_site(
             library,
             now,
@@ -75,6 +77,7 @@ def build(
             full=full,
             jobs=default_jobs(),
             env=environment(),
+            progress=progress,
         )
     for problem in library.problems:  # warnings only, or build would have failed
         click.echo(problem.format_text(), err=True)

@@ -551,6 +551,12 @@ class MetricsFile(Schema):
         default=30,
         doc="`metrics sync` reads the counters of posts this recent (days).",
     )
+    older_posts = Integer(
+        minimum=0,
+        maximum=2500,
+        default=0,
+        doc="`metrics sync` also reads this many older posts a run, in rotation (within each platform's rate limit).",
+    )
     surveys = MapOf(Nested(SurveyEntry), doc="Satisfaction surveys by id (`shelfpost survey import`).")
 
 

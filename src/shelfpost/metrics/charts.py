@@ -17,19 +17,26 @@ import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+from shelfpost.errors import ShelfpostError
+from shelfpost.library.atomic import write_atomically
 
-matplotlib.use("Agg")  # no screen: render to files only
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ft2font import FT2Font  # noqa: E402
 
-from shelfpost.errors import ShelfpostError  # noqa: E402
-from shelfpost.library.atomic import write_atomically  # noqa: E402
+def _plt() -> Any:
+    """matplotlib's pyplot, imported on the first drawing (a second of start-up a report's
+    Markdown, which only words the charts, does not pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen: render to files only
+    from matplotlib import pyplot
+
+    return pyplot
+
 
 FONT_FILES = ("NotoSansCJK-Regular.ttc", "NotoSansCJKtc-Regular.otf", "NotoSansTC-Regular.otf")
 FAMILY = "Noto Sans CJK TC"
@@ -62,15 +69,20 @@ def find_font(folders: Iterable[Path]) -> Path:
 
 def missing_glyphs(font: Path, text: str, face: int = 0) -> list[str]:
     """The characters of ``text`` the font has no glyph for (they would be tofu)."""
+    from matplotlib.ft2font import FT2Font
+
     ft = FT2Font(str(font), face_index=face)
     return sorted({ch for ch in text if not ch.isspace() and ft.get_char_index(ord(ch)) == 0})
 
 
 def use_font(font: Path) -> str:
+    plt = _plt()
+    from matplotlib import font_manager
+
     font_manager.fontManager.addfont(str(font))
     names = {e.name for e in font_manager.fontManager.ttflist if Path(e.fname) == font}
     family = FAMILY if FAMILY in names else sorted(names)[0]
-    matplotlib.rcParams.update(
+    plt.rcParams.update(
         {
             "font.family": "sans-serif",
             "font.sans-serif": [family, "DejaVu Sans"],
@@ -114,7 +126,7 @@ def draw(chart: Chart) -> tuple[bytes, bytes]:
     svg, png = io.BytesIO(), io.BytesIO()
     fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
-    plt.close(fig)
+    _plt().close(fig)
     return svg.getvalue(), png.getvalue()
 
 
@@ -133,7 +145,7 @@ def _pct(v: float | None) -> str:
 
 
 def _figure(title: str) -> tuple[Figure, Axes]:
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    fig, ax = _plt().subplots(figsize=(8, 4.5), layout="constrained")
     ax.set_title(title)
     ax.grid(axis="y", color="#cccccc", linewidth=0.6)
     ax.spines[["top", "right"]].set_visible(False)

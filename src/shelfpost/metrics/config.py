@@ -25,6 +25,7 @@ class Survey:
 @dataclass(frozen=True)
 class MetricsConfig:
     post_days: int = 30
+    older_posts: int = 0  # older posts read a run, in rotation (issue 18)
     surveys: dict[str, Survey] = field(default_factory=dict)
 
 
@@ -44,4 +45,4 @@ def load_config(root: Path) -> MetricsConfig:
             surveys[sid] = Survey(
                 sid, entry["tool"], entry["question"], "\t" if sep == "tab" else sep, entry.get("time_column")
             )
-    return MetricsConfig(int(data.get("post_days") or 30), surveys)
+    return MetricsConfig(int(data.get("post_days") or 30), int(data.get("older_posts") or 0), surveys)

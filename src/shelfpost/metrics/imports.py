@@ -17,6 +17,7 @@ nothing. Nothing about people is read: no names, no comments' text.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Channel, Library
+from shelfpost.library.progress import Progress, tick
 from shelfpost.metrics import store
 from shelfpost.metrics.store import AccountRow, PostRow
 
@@ -143,7 +145,9 @@ def parse_time(text: str, tz: tzinfo, path: Path, line: int) -> datetime:
     raise ShelfpostError([], f"{path.name}:{line}: {text!r} is not a time (e.g. 09/03/2026 10:00)")
 
 
-def import_file(library: Library, path: Path, channel: Channel, now: datetime) -> Imported:
+def import_file(
+    library: Library, path: Path, channel: Channel, now: datetime, *, progress: Progress | None = None
+) -> Imported:
     assert library.config is not None
     tz = library.config.timezone
     header, rows = read_table(path)
@@ -172,16 +176,24 @@ def import_file(library: Library, path: Path, channel: Channel, now: datetime) -
         raise _missing(path, header, missing, what)
     _same_account(path, rows, columns.get("page"), channel)
 
-    ours = [p for p in library.posts if channel.id in p.channels and not p.draft and not p.withdrawn]
+    ours = sorted(
+        (p for p in library.posts if channel.id in p.channels and not p.draft and not p.withdrawn),
+        key=lambda p: p.publish_at,
+    )
+    times = [p.publish_at for p in ours]  # sorted: the posts near a time by bisection, not a scan
     out: list[PostRow] = []
     matched = 0
     observed = now.astimezone(UTC).replace(microsecond=0)
-    for line, row in rows:
+    for done, (line, row) in enumerate(rows):
+        if done % 500 == 0:
+            tick(progress, f"metrics import {path.name}", done, len(rows), "rows")
         post_id = row.get(columns["post"] or "", "").strip().strip("'")
         if not post_id:
             raise ShelfpostError([], f"{path.name}:{line}: the post id is empty")
         published = parse_time(row[columns["published"] or ""], tz, path, line)
-        near = [p for p in ours if abs(p.publish_at - published) <= MATCH_WINDOW]
+        lo = bisect.bisect_left(times, published - MATCH_WINDOW)
+        hi = bisect.bisect_right(times, published + MATCH_WINDOW)
+        near = ours[lo:hi]
         key = near[0].slug if len(near) == 1 else f"{channel.id}:{post_id}"
         matched += len(near) == 1
         values = {
@@ -190,6 +202,7 @@ def import_file(library: Library, path: Path, channel: Channel, now: datetime) -
         out.append(
             PostRow(observed, channel.id, key, published.astimezone(UTC).replace(microsecond=0), **values)
         )
+    tick(progress, f"metrics import {path.name}", len(rows), len(rows), "rows")
     month = now.astimezone(tz).strftime("%Y-%m")
     added = store.add_post_rows(library.root, month, out)
     return Imported("posts", len(out), added.changed, added.unchanged, matched)

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.atomic import write_atomically
@@ -45,6 +46,13 @@ def utc_text(moment: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
+    # The files' one form, YYYY-MM-DDTHH:MM:SSZ, by fromisoformat (strptime was most of a
+    # three-year report's time); anything else goes through strptime, which refuses it.
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z" and text[4] == text[7] == "-":
+        try:
+            return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+        except ValueError:
+            pass
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
@@ -145,7 +153,29 @@ def _bad(rel: str, line: int, columns: tuple[str, ...]) -> ShelfpostError:
     )
 
 
+#: The rows of each month file read in this process, by path and (mtime, size, inode):
+#: a report reads every month for each of its periods. Files are only ever replaced
+#: whole (write_atomically), so a changed file has a new stat and is read again.
+_READ: dict[tuple[str, Path], tuple[tuple[int, int, int], list[Any]]] = {}
+
+
+def _memo(kind: str, path: Path, read: Callable[[], list[Any]]) -> list[Any]:
+    try:
+        st = path.stat()
+    except OSError:
+        return read()
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _READ.get((kind, path))
+    if hit is None or hit[0] != stamp:
+        hit = _READ[(kind, path)] = (stamp, read())
+    return list(hit[1])
+
+
 def read_accounts(root: Path, month: str) -> list[AccountRow]:
+    return _memo("accounts", month_path(root, "accounts", month), lambda: _read_accounts(root, month))
+
+
+def _read_accounts(root: Path, month: str) -> list[AccountRow]:
     out = []
     for line, row, rel in _rows(root, "accounts", month, ACCOUNT_COLUMNS):
         try:
@@ -159,6 +189,10 @@ def read_accounts(root: Path, month: str) -> list[AccountRow]:
 
 
 def read_posts(root: Path, month: str) -> list[PostRow]:
+    return _memo("posts", month_path(root, "posts", month), lambda: _read_posts(root, month))
+
+
+def _read_posts(root: Path, month: str) -> list[PostRow]:
     out = []
     for line, row, rel in _rows(root, "posts", month, POST_COLUMNS):
         try:
@@ -203,6 +237,23 @@ def all_accounts(root: Path) -> list[AccountRow]:
 
 def all_posts(root: Path) -> list[PostRow]:
     return [r for m in months(root, "posts") for r in read_posts(root, m)]
+
+
+_LATEST: dict[Path, tuple[tuple[Any, ...], dict[tuple[str, str], PostRow]]] = {}
+
+
+def latest_of(root: Path) -> dict[tuple[str, str], PostRow]:
+    """:func:`latest_posts` of every month file, kept while no file changed (a report
+    asks for it once per period it shows)."""
+    stamps = []
+    for month in months(root, "posts"):
+        st = month_path(root, "posts", month).stat()
+        stamps.append((month, st.st_mtime_ns, st.st_size, st.st_ino))
+    key = tuple(stamps)
+    hit = _LATEST.get(root)
+    if hit is None or hit[0] != key:
+        hit = _LATEST[root] = (key, latest_posts(all_posts(root)))
+    return dict(hit[1])
 
 
 def latest_posts(rows: Iterable[PostRow], until: datetime | None = None) -> dict[tuple[str, str], PostRow]:
@@ -299,3 +350,42 @@ def add_account_rows(root: Path, rows: Iterable[AccountRow]) -> int:
         if current != before:
             write_accounts(root, month, current.values())
     return changed
+
+
+# --- the sync's place in the rotation of older posts (issue 18) -----------------------
+
+SYNC_FILE = f"{FOLDER}/sync.yml"
+
+
+def read_rotation(root: Path) -> dict[str, str]:
+    """Per channel, the older post (``<published> <slug>``) the last sync read last: the
+    next run goes on after it. A missing or unreadable file starts the rotation over."""
+    import yaml
+
+    path = root / SYNC_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return {}  # only a place in a rotation: losing it costs one pass, never data
+    channels = data.get("channels") if isinstance(data, dict) else None
+    if not isinstance(channels, dict):
+        return {}
+    return {
+        str(cid): str(entry["after"])
+        for cid, entry in channels.items()
+        if isinstance(entry, dict) and isinstance(entry.get("after"), str)
+    }
+
+
+def write_rotation(root: Path, rotation: dict[str, str]) -> None:
+    import yaml
+
+    data = {"channels": {cid: {"after": rotation[cid]} for cid in sorted(rotation)}}
+    text = (
+        "# Written by `shelfpost metrics sync`: per channel, the last older post whose\n"
+        "# counters were read (the next run goes on after it). Slugs only, no platform ids.\n"
+        + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    )
+    write_atomically(root / SYNC_FILE, text)

@@ -31,6 +31,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from shelfpost.library.channeltext import channel_text, image_embed, measure
 from shelfpost.library.model import Channel, Library, Post
+from shelfpost.library.progress import Progress, tick
 from shelfpost.library.records import ChannelRecord, PostRecord, RecordReader, save_record
 from shelfpost.library.runs import record_token
 from shelfpost.publish.channel import (
@@ -186,6 +187,7 @@ class Run:
         dry_run: bool = False,
         only: str | None = None,
         records: Callable[[str], PostRecord] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.library, self.now, self.factory = library, now, adapters
         #: Each post's record, read once (the CLI passes a cached :class:`RecordReader`).
@@ -195,6 +197,7 @@ class Run:
         self._adapters: dict[str, ChannelAdapter | PlatformError] = {}
         self.outcomes: list[Outcome] = []
         self.sent = 0
+        self.progress = progress
 
     def adapter(self, channel: Channel) -> ChannelAdapter:
         found = self._adapters.get(channel.id)
@@ -250,7 +253,8 @@ class Run:
         live = sorted(
             (p for p in self.library.posts if p.is_live(self.now)), key=lambda p: (p.publish_at, p.path)
         )
-        for post in live:
+        for done, post in enumerate(live):
+            tick(self.progress, "publish", done, len(live), "live posts")
             record = self.records(post.slug)
             for channel in social_channels(self.library, post, self.only):
                 item = make_item(self.library, post, channel)
@@ -259,6 +263,7 @@ class Run:
         for post in self.library.posts:
             if post.withdrawn:
                 self.withdraw(post)
+        tick(self.progress, "publish", len(live), len(live), "live posts")
         return self.outcomes
 
     def save(self, record: PostRecord, channel: str, rec: ChannelRecord, path: str) -> PostRecord:

@@ -22,6 +22,7 @@ from typing import Any
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.model import Library
 from shelfpost.library.problems import Problem, errors
+from shelfpost.library.progress import Progress, tick
 from shelfpost.library.uistrings import strings_for
 from shelfpost.site import incremental as inc
 from shelfpost.site.docs import (
@@ -223,6 +224,7 @@ def build_site(
     full: bool = False,
     jobs: int = 1,
     env: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site into ``out``; raise :class:`ShelfpostError` on any error.
 
@@ -310,6 +312,7 @@ def build_site(
             for path, text in section_sitemaps(cfg, list(tree.texts)).items():
                 tree.add(path, text)
             changes = inc.sync_tree(tree.texts, tree.copies, docs)
+            tick(progress, "build", 1, 2, "steps (pages written, site rendered)")
 
             # Phase 3: the engine, as one step (all pages, or the changed ones).
             procs = procs or [EngineProcess(chosen, config_file, epoch=epoch, env=engine_env, base_env=env)]
@@ -334,5 +337,6 @@ def build_site(
         inc.sync_site(staged, out)
         for thread in deleting:
             thread.join()
+        tick(progress, "build", 2, 2, "steps (pages written, site rendered)")
     count = len(library.posts) if preview else len(library.live_posts(now))
     return BuildResult(out, count, chosen, log, mode, rendered)
