@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from conftest import Lib, post_text
 from shelfpost import load_library
 from shelfpost.cli import main
-from shelfpost.library import loader
+from shelfpost.library import checks, loader
 from shelfpost.library.filecache import CACHE_DIR, FileCache
 from shelfpost.library.model import Library
 
@@ -325,3 +326,83 @@ def test_no_cache_reads_every_file(lib: Lib, tmp_path: Path, monkeypatch: pytest
     plain = runner.invoke(main, [*args, "--no-cache"])
     assert len(seen) == 7
     assert warm.output == again.output == plain.output
+
+
+# --- the cross-file checks' answer, remembered while nothing they read changed (issue 18) ---
+
+
+PARTNER = (
+    "name: 博物館\nkind: organisation\nstatus: active\nsince: 2026-01-01\nurl: https://partner.example.org/\n"
+    "contact: {role: 推廣組, channel: info@partner.example.org}\nlast_contact: 2026-11-01\n"
+    "cadence_days: 30\npublic: true\n"
+)
+
+
+def test_cross_file_checks_run_again_when_anything_they_read_changes(
+    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remembered answer is reused only while every input is the same: a partner file,
+    a calendar or the channels changing (no post touched) must give the uncached answer."""
+    lib.write(
+        "plan/channels.yml",
+        "channels:\n  mastodon:\n    kind: mastodon\n    name: Mastodon\n    instance: https://m.example\n"
+        "    max_characters: 120\n    credentials:\n      access_token: TOKEN\n",
+    )
+    lib.write("partners/city-museum.yml", PARTNER)
+    lib.post(
+        "2026-10-01-with",
+        publish_at="2026-10-01 10:00",
+        title="很長" * 15,
+        extra="partners: [city-museum]\nchannels: [mastodon]\n",
+    )
+    lib.post("2026-10-02-link", publish_at="2026-10-02 10:00", body="See [with](2026-10-01-with.md).\n")
+    runs: list[int] = []
+    real = checks.cross_check
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "cross_check", counting)  # loader calls it as checks.cross_check
+    state = tmp_path / "state"
+
+    def cached() -> tuple[Library, bool]:
+        """A load with the cache, and whether it ran the cross-file checks."""
+        runs.clear()
+        return load_library(lib.root, cache=FileCache(lib.root, state)), bool(runs)
+
+    def answer(library: Library) -> list[str]:
+        return [f"{p.path}:{p.line}: {p.code}: {p.message}" for p in library.problems]
+
+    first, ran = cached()
+    assert not first.problems and ran
+    again, ran = cached()
+    assert not ran  # nothing changed: the answer is remembered
+    assert answer(again) == answer(first)
+    assert dict(again.texts) == dict(load_library(lib.root).texts)  # publish still has every text
+
+    steps: list[Callable[[], object]] = [
+        lambda: (lib.root / "partners/city-museum.yml").unlink(),  # -> partner-unknown
+        lambda: lib.write(
+            "calendar/2026-10.yml",
+            "slots:\n  - {date: 2026-10-09, type: news, topic: x, owner: amy, channels: [mastodon], post: nobody}\n",
+        ),  # -> slot-post-missing
+        lambda: lib.write(
+            "plan/channels.yml",
+            "channels:\n  mastodon:\n    kind: mastodon\n    name: Mastodon\n    instance: https://m.example\n"
+            "    max_characters: 50\n    credentials:\n      access_token: TOKEN\n",
+        ),  # -> channel-too-long
+        lambda: (lib.root / "content/posts/2026/2026-10-01-with.md").rename(
+            lib.root / "content/posts/2026/2026-10-01-renamed.md"
+        ),  # -> link-broken in the other post
+    ]
+    codes: set[str] = set()
+    for n, step in enumerate(steps, start=1):
+        step()
+        found, ran = cached()
+        assert ran, f"step {n}: the cross-file checks did not run again"
+        assert answer(found) == answer(load_library(lib.root))
+        codes |= {p.code for p in found.problems}
+        remembered, ran = cached()
+        assert not ran and answer(remembered) == answer(found)  # the new answer is remembered in turn
+    assert {"partner-unknown", "slot-post-missing", "channel-too-long", "link-broken"} <= codes

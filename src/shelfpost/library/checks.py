@@ -7,6 +7,7 @@ cross-references here (calendar slots, partners, channels).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -211,6 +212,22 @@ def cross_check(library: Library, texts: TextFor | None = None) -> list[Problem]
     return problems
 
 
+def texted_channels(library: Library, post: Post) -> list[Channel]:
+    """The social channels whose text the checks render for ``post`` (none when withdrawn)."""
+    if post.withdrawn:
+        return []
+    found = (library.plan.channels.get(cid) for cid in post.channels)
+    return [channel for channel in found if channel is not None and channel.social]
+
+
+def render_texts(library: Library, texts: TextFor) -> None:
+    """Ask ``texts`` for every text the checks render (what a remembered check answer skips)."""
+    for post in library.posts:
+        for channel in texted_channels(library, post):
+            with contextlib.suppress(TemplateError):
+                texts(post, channel)
+
+
 POST_FILE_RE = re.compile(r"^content/posts/(?:.+/)?\d{4}-\d{2}-\d{2}-(?P<slug>[^/]+)\.md$")
 
 
@@ -296,11 +313,9 @@ def plan_checks(library: Library, texts: TextFor | None = None) -> list[Problem]
                     "partner-unknown",
                 )
         _channel_ids(post.channels, post.path, post.mark("channels"), library, add)
-        if library.config is not None and not post.withdrawn:
-            for cid in post.channels:
-                channel = plan.channels.get(cid)
-                if channel is None or not channel.social:
-                    continue
+        if library.config is not None:
+            for channel in texted_channels(library, post):
+                cid = channel.id
                 try:
                     text = (
                         texts(post, channel)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import pickle
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -540,14 +541,17 @@ def _cached_texts(
     settings and the template's source."""
     assert library.config is not None
     config, templates = library.config, library.channel_templates
+    settings: dict[str, tuple[Channel, str]] = {}  # a channel's part of the key, made once
 
     def render(post: Post, channel: Channel) -> ChannelText:
         file_key = keys.get(post.path)
         if cache is None or file_key is None:
             return channel_text(post, channel, config, templates)
-        key = hashlib.sha256(
-            f"{file_key}\0{channel!r}\0{template_source(channel, templates)}".encode()
-        ).hexdigest()
+        known = settings.get(channel.id)
+        if known is None or known[0] is not channel:
+            known = settings[channel.id] = (channel, f"{channel!r}\0{template_source(channel, templates)}")
+        part = known[1]
+        key = hashlib.sha256(f"{file_key}\0{part}".encode()).hexdigest()
         found = cache.derived(post.path, "channel:" + channel.id, key)
         if isinstance(found, ChannelText):
             return found
@@ -702,10 +706,54 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
         interaction_counts=tuple(counts),
         texts=memo,
     )
-    cross = checks.cross_check(library, _cached_texts(cache, keys, library, memo))
+    text_for = _cached_texts(cache, keys, library, memo)
+    cross_key = _cross_key(cache, keys, documents, library)
+    found = cache.derived(CROSS_SLOT, "cross", cross_key) if cache is not None and cross_key else None
+    if isinstance(found, tuple):
+        # Nothing the cross-file checks read changed since they last ran: their answer is
+        # the same. The channel texts are still looked up (publish uses them; the cache
+        # keeps only what a load touched).
+        cross = list(found)
+        checks.render_texts(library, text_for)
+    else:
+        cross = checks.cross_check(library, text_for)
+        if cache is not None and cross_key:
+            cache.put_derived(CROSS_SLOT, "cross", cross_key, tuple(cross))
     if cache is not None:
         cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
+
+
+#: The check cache's slot for the cross-file checks' answer (not a file of the library).
+CROSS_SLOT = "\0cross-file checks"
+
+
+def _cross_key(cache: FileCache | None, keys: dict[str, str], documents: list[str], library: Library) -> str:
+    """What the cross-file checks read, hashed: every document's cache key (its bytes,
+    shelfpost.yml and the code) and every other input of the snapshot. ``""`` (no memo)
+    when a document has no key or an input does not pickle."""
+    if cache is None or len(keys) != len(documents):
+        return ""
+    h = hashlib.sha256()
+    for rel in sorted(keys):
+        h.update(f"{rel}\0{keys[rel]}\0".encode("utf-8", "surrogateescape"))
+    rest = (
+        sorted(library.authors.items()),
+        sorted(library.media),
+        sorted(library.files),
+        library.calendar,
+        sorted(library.partners.items()),
+        library.plan,
+        sorted(library.channel_templates.items()),
+        library.codeowners,
+        library.mkdocs,
+        library.interaction_counts,
+    )
+    try:
+        h.update(pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 (an input that does not pickle: check it every time)
+        return ""
+    return h.hexdigest()
 
 
 CHANNEL_TEMPLATES = "templates/channels"
