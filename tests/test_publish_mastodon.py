@@ -23,7 +23,7 @@ from fault_proxy import FaultProxy, Rule
 from shelfpost import load_library
 from shelfpost.publish.adapters.mastodon import MastodonAdapter
 from shelfpost.publish.channel import Failure, PlatformError
-from shelfpost.publish.run import Outcome, Run, Settings
+from shelfpost.publish.run import Outcome, Run, Settings, item_digest, make_item
 
 TPE = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TPE)
@@ -62,7 +62,12 @@ def statuses(server: MockServer) -> list[dict]:  # type: ignore[type-arg]
 
 
 def run(
-    lib: Lib, *, sleeps: list[float] | None = None, timeout: float = 5.0, **settings: Any
+    lib: Lib,
+    *,
+    sleeps: list[float] | None = None,
+    timeout: float = 5.0,
+    dry_run: bool = False,
+    **settings: Any,
 ) -> list[Outcome]:
     library = load_library(lib.root)
     assert library.ok, library.problems
@@ -73,6 +78,7 @@ def run(
         lambda ch: MastodonAdapter(ch, TOKEN, timeout=timeout, clock=CLOCK),
         settings=Settings(backoff=0.01, **settings),
         sleep=waits.append,
+        dry_run=dry_run,
     ).run()
 
 
@@ -260,6 +266,53 @@ def test_edits_are_applied_and_withdrawal_deletes(
     assert outcome.action == "withdrawn" and statuses(server) == []
     assert record(pub, "hello")["channels"]["mastodon"]["state"] == "withdrawn"
     assert run(pub) == []  # nothing more to do, and never re-posted
+
+
+def test_a_dry_run_says_an_edit_would_be_applied_and_applies_nothing(
+    pub: Lib, mastodon_server: tuple[MockServer, FaultProxy]
+) -> None:
+    """A published post whose text is unchanged is settled: no item, nothing in a dry run.
+    Edited, the dry run says so and the account keeps the old text until a real run."""
+    server, _ = mastodon_server
+    pub.image()
+    image = "image: ../../media/pic.png\nimage_alt: 閱覽室\n"
+    posted(pub, title="初版標題", extra=image)
+    (first,) = run(pub)
+    assert first.action == "published"
+    assert run(pub, dry_run=True) == []  # settled
+    posted(pub, title="初版標題", extra=image.replace("閱覽室", "閱覽室的長桌"))  # only the alt text
+    (planned,) = run(pub, dry_run=True)
+    assert (planned.action, planned.state) == ("dry-run", "published")
+    assert "would edit" in planned.message and "初版標題" in planned.text
+    (status,) = statuses(server)
+    assert status["edited_at"] is None
+    (outcome,) = run(pub)
+    assert outcome.action == "edited"
+    assert run(pub, dry_run=True) == []  # settled again
+
+
+def test_the_digest_of_a_settled_post_is_the_items_digest(pub: Lib) -> None:
+    """The run compares records with ``item_digest`` and makes items only for the rest: the
+    two must agree for every kind of post, or an edit would go unnoticed (or be invented)."""
+    pub.image()
+    posted(pub, "2026-11-20-plain")
+    posted(pub, "2026-11-21-image", extra="image: ../../media/pic.png\nimage_alt: 閱覽室\n")
+    posted(pub, "2026-11-22-own-text", extra="texts:\n  mastodon: 自己寫的文字 #閱讀\n")
+    posted(
+        pub,
+        "2026-11-23-event",
+        type_="event",
+        extra="event:\n  start: 2026-12-01 14:00\n  end: 2026-12-01 16:00\n  location: 三樓\n",
+    )
+    library = load_library(pub.root)
+    assert library.ok, library.problems
+    channel = library.plan.channels["mastodon"]
+    digests = set()
+    for post in library.posts:
+        item = make_item(library, post, channel)
+        assert item_digest(library, post, channel) == item.digest, post.slug
+        digests.add(item.digest)
+    assert len(digests) == 4
 
 
 def test_missing_credentials_fail_clearly_without_secrets(pub: Lib) -> None:

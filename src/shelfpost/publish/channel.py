@@ -10,7 +10,7 @@ sent, try again later" from "maybe sent: look before trying again".
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -76,8 +76,13 @@ class Item:
         Taken over the text as written (before the channel's finishing), so a change in
         how shelfpost finishes a text (a link shown short) is not taken for an edit.
         """
-        parts = [self.written or self.text, *(f"{i.path.name}:{i.alt}" for i in self.images)]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+        return text_digest(self.written or self.text, ((i.path.name, i.alt) for i in self.images))
+
+
+def text_digest(written: str, images: Iterable[tuple[str, str]]) -> str:
+    """:attr:`Item.digest` from the text as written and each image's (file name, alt text)."""
+    parts = [written, *(f"{name}:{alt}" for name, alt in images)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
