@@ -29,6 +29,7 @@ signature does not match is ignored, never unpickled.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import hmac
 import os
@@ -183,10 +184,20 @@ class FileCache:
         sig, payload = blob[:_SIG], blob[_SIG:]
         if not hmac.compare_digest(sig, hmac.new(self._secret, payload, hashlib.sha256).digest()):
             return None  # not ours (or damaged): never unpickle it
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            return pickle.loads(payload)  # noqa: S301 (signed by us, see the module's docstring)
+            data = pickle.loads(payload)  # noqa: S301 (signed by us, see the module's docstring)
         except Exception:  # noqa: BLE001 (an old or damaged cache is just a cold cache)
             return None
+        finally:
+            if collecting:
+                gc.enable()
+        # What a cache holds lives as long as the command and has no cycles: out of the cycle
+        # collector's sight (refcounting still frees it), or every later collection re-scans
+        # it (most of reading 10,000 publication records, outside load_library's own pause).
+        gc.freeze()
+        return data
 
     def _read(self, path: Path) -> dict[str, tuple[str, Any]]:
         data = self._unpickle(path)

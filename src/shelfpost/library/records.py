@@ -147,6 +147,7 @@ class RecordReader:
 
     def __init__(self, root: Path, cache: FileCache | None = None) -> None:
         self.root, self.cache = root, cache
+        self._root = str(root)
         self._memo: dict[str, PostRecord] = {}
 
     def __call__(self, slug: str) -> PostRecord:
@@ -156,29 +157,29 @@ class RecordReader:
         return found
 
     def _read(self, slug: str) -> PostRecord:
-        path = record_path(self.root, slug)
         if self.cache is None:
             return load_record(self.root, slug)
+        rel = f"{RECORDS_DIR}/{slug}.yml"
+        name = os.path.join(self._root, rel)  # a str: pathlib was a third of reading 10,000
         try:
-            st = os.stat(path)
+            st = os.stat(name)
         except OSError:
             return PostRecord(slug)
         if not stat.S_ISREG(st.st_mode):
             return PostRecord(slug)
-        rel = f"{RECORDS_DIR}/{slug}.yml"
         raw = None
         digest = self.cache.known_digest(rel, st)
         if digest is None:
-            raw, digest = self.cache.read(rel, path, st)
+            raw, digest = self.cache.read(rel, Path(name), st)
         key = self.cache.digest_key(rel, digest)
         hit = self.cache.get(rel, key)
         if isinstance(hit, PostRecord):
             return hit
         if raw is None:
-            raw, digest = self.cache.read(rel, path, st)
+            raw, digest = self.cache.read(rel, Path(name), st)
             key = self.cache.digest_key(rel, digest)
         text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text reads it
-        record = parse_record(text, slug, path)
+        record = parse_record(text, slug, Path(name))
         self.cache.put(rel, key, record)
         return record
 
