@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import Lib, post_text
+from conftest import REPO, Lib, post_text
 from shelfpost import load_library
 from shelfpost.cli import main
 from shelfpost.library import checks, loader
@@ -357,18 +359,25 @@ def test_cross_file_checks_run_again_when_anything_they_read_changes(
     )
     lib.post("2026-10-02-link", publish_at="2026-10-02 10:00", body="See [with](2026-10-01-with.md).\n")
     runs: list[int] = []
-    real = checks.cross_check
+    checked: list[str] = []  # the documents whose own cross-file checks ran
+    real_library, real_document = checks.library_checks, checks.document_checks
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         runs.append(1)
-        return real(*args, **kwargs)
+        return real_library(*args, **kwargs)
 
-    monkeypatch.setattr(checks, "cross_check", counting)  # loader calls it as checks.cross_check
+    def per_document(library: Library, doc: Any, *args: Any, **kwargs: Any) -> Any:
+        checked.append(Path(doc.path).stem)
+        return real_document(library, doc, *args, **kwargs)
+
+    monkeypatch.setattr(checks, "library_checks", counting)  # the loader calls checks.<name>
+    monkeypatch.setattr(checks, "document_checks", per_document)
     state = tmp_path / "state"
 
     def cached() -> tuple[Library, bool]:
         """A load with the cache, and whether it ran the cross-file checks."""
         runs.clear()
+        checked.clear()
         return load_library(lib.root, cache=FileCache(lib.root, state)), bool(runs)
 
     def answer(library: Library) -> list[str]:
@@ -380,6 +389,23 @@ def test_cross_file_checks_run_again_when_anything_they_read_changes(
     assert not ran  # nothing changed: the answer is remembered
     assert answer(again) == answer(first)
     assert dict(again.texts) == dict(load_library(lib.root).texts)  # publish still has every text
+
+    # One post edited: the library-wide checks run again, and that post's own checks only.
+    lib.post("2026-10-02-link", publish_at="2026-10-02 10:00", body="See [with](2026-10-01-with.md) 喔.\n")
+    edited, ran = cached()
+    assert ran and checked == ["2026-10-02-link"]
+    assert answer(edited) == answer(load_library(lib.root))
+    # The post it links to becomes a draft: the linking post (unchanged) must now warn.
+    lib.post(
+        "2026-10-01-with",
+        publish_at="2026-10-01 10:00",
+        title="很長" * 15,
+        extra="partners: [city-museum]\nchannels: [mastodon]\ndraft: true\n",
+    )
+    drafted, ran = cached()
+    assert ran and "2026-10-02-link" in checked
+    assert "link-draft" in {p.code for p in drafted.problems}
+    assert answer(drafted) == answer(load_library(lib.root))
 
     steps: list[Callable[[], object]] = [
         lambda: (lib.root / "partners/city-museum.yml").unlink(),  # -> partner-unknown
@@ -406,3 +432,35 @@ def test_cross_file_checks_run_again_when_anything_they_read_changes(
         remembered, ran = cached()
         assert not ran and answer(remembered) == answer(found)  # the new answer is remembered in turn
     assert {"partner-unknown", "slot-post-missing", "channel-too-long", "link-broken"} <= codes
+
+
+def test_the_remembered_answers_keys_are_the_same_in_every_process(tmp_path: Path) -> None:
+    """Each command is a new process with its own string hashing (sets print in another
+    order): keys that followed it would never match, and every run would check again."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from shelfpost.library import checks, loader\n"
+        "from shelfpost.library.filecache import FileCache\n"
+        "root, state = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "library = loader.load_library(root, cache=FileCache(root, state))\n"
+        "keys = {p.path: 'k' for p in (*library.posts, *library.pages)}\n"
+        "docs = sorted(keys)\n"
+        "print(loader._cross_key(FileCache(root, state), keys, docs, library))\n"
+        "print(loader._digest(checks.document_context(library)))\n"
+        "print(len(library.plan.present))\n"
+    )
+    outs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join(sys.path)}
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(REPO), str(tmp_path / "state")],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            cwd=tmp_path,
+        )
+        outs.append(done.stdout)
+    assert int(outs[0].split()[2]) >= 3  # the sample's plan has several files: a set to order
+    assert outs[0].split()[0] and outs[0] == outs[1] == outs[2]

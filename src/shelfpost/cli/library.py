@@ -50,7 +50,12 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
     .shelfpost/cache/ (signed with a key in $SHELFPOST_STATE_DIR). Exits 1
     when there is any error.
     """
-    library = load_library(root, cache=None if no_cache else file_cache(root), jobs=jobs or default_jobs())
+    library = load_library(
+        root,
+        cache=None if no_cache else file_cache(root),
+        jobs=jobs or default_jobs(),
+        channel_texts=False,  # problems only: no need for the texts a remembered answer skips
+    )
     problems = list(library.problems)
     if any(c.metric for c in library.plan.strategy):  # the data a strategy change cites (issue 15)
         from shelfpost.metrics.evidence import strategy_problems

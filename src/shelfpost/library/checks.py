@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jinja2 import TemplateError
@@ -20,7 +20,7 @@ from shelfpost.library.bodyscan import url_scheme
 from shelfpost.library.channeltext import ChannelText, channel_text, image_embed, platform_rules
 from shelfpost.library.codeowners import CODEOWNERS_PATH, codeowners_diff
 from shelfpost.library.links import resolve_target
-from shelfpost.library.model import Channel, Document, Library, Post, Slot
+from shelfpost.library.model import Channel, Document, Library, Page, Post, Slot
 from shelfpost.library.problems import Problem, Severity
 from shelfpost.library.schema import did_you_mean
 from shelfpost.library.yamlnodes import Pos
@@ -56,9 +56,49 @@ def _problem(
 
 
 def cross_check(library: Library, texts: TextFor | None = None) -> list[Problem]:
+    """What files say about each other: the library-wide checks, then each document's
+    (:func:`document_checks`, which the loader may take from its cache)."""
+    problems = library_checks(library)
+    facts = DocumentFacts.of(library)
+    for doc in (*library.posts, *library.pages):
+        problems += document_checks(library, doc, facts, texts)
+    return problems
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What :func:`document_checks` looks up in the library, indexed once per load."""
+
+    posts_by_path: Mapping[str, Post]
+    pages_by_path: Mapping[str, Page]
+
+    @classmethod
+    def of(cls, library: Library) -> DocumentFacts:
+        return cls({p.path: p for p in library.posts}, {p.path: p for p in library.pages})
+
+
+def document_context(library: Library) -> tuple[object, ...]:
+    """Everything :func:`document_checks` reads of the library besides the document itself
+    (and shelfpost.yml, which the document's cache key covers): equal contexts and an equal
+    document give equal problems. Sorted, so it pickles the same in every process."""
+    return (
+        sorted(library.authors),
+        sorted(library.media),
+        sorted(library.files),
+        sorted((p.path, p.draft) for p in library.posts),
+        sorted(p.path for p in library.pages),
+        sorted(library.partners),
+        sorted(library.plan.channels.items()),
+        "channels" in library.plan.present,
+        sorted(library.channel_templates.items()),
+        library.config is not None,
+    )
+
+
+def library_checks(library: Library) -> list[Problem]:
+    """The checks about the library as a whole: slugs, page names, the plan's files, CODEOWNERS."""
+
     problems: list[Problem] = []
-    posts_by_path = {p.path: p for p in library.posts}
-    pages_by_path = {p.path: p for p in library.pages}
 
     # Slugs: one URL per post and per page.
     by_slug: dict[str, list[Post]] = defaultdict(list)
@@ -103,8 +143,21 @@ def cross_check(library: Library, texts: TextFor | None = None) -> list[Problem]
             )
         page_slugs.setdefault(page.slug, page.path)
 
+    problems += plan_checks(library)
+    return problems
+
+
+def document_checks(
+    library: Library, doc: Document, facts: DocumentFacts, texts: TextFor | None = None
+) -> list[Problem]:
+    """What one post or page says about the rest: its authors, image, links, partners and
+    channels, and whether each channel's text fits. Reads only the document and
+    :func:`document_context`."""
+    problems: list[Problem] = []
+    posts_by_path, pages_by_path = facts.posts_by_path, facts.pages_by_path
     # Authors and images named in front matter.
-    for post in library.posts:
+    if isinstance(doc, Post):
+        post = doc
         for author in post.authors:
             if author not in library.authors:
                 pos = post.mark("authors")
@@ -126,89 +179,144 @@ def cross_check(library: Library, texts: TextFor | None = None) -> list[Problem]
             if msg:
                 problems.append(_problem(post, pos.line, pos.column, f"image: {msg}", "image-missing"))
 
-    # Links and images in bodies.
-    for doc in (*library.posts, *library.pages):
-        for link in doc.links:
-            scheme = url_scheme(link.target)
-            if link.kind == "image" and not link.text:
-                problems.append(
-                    _problem(
-                        doc,
-                        link.pos.line,
-                        link.pos.column,
-                        "image has no alt text: write a description between the brackets, ![like this](...)",
-                        "image-alt",
-                    )
+    # Links and images in its body.
+    for link in doc.links:
+        scheme = url_scheme(link.target)
+        if link.kind == "image" and not link.text:
+            problems.append(
+                _problem(
+                    doc,
+                    link.pos.line,
+                    link.pos.column,
+                    "image has no alt text: write a description between the brackets, ![like this](...)",
+                    "image-alt",
                 )
-            if scheme is not None:
-                if link.kind == "image":
-                    problems.append(
-                        _problem(
-                            doc,
-                            link.pos.line,
-                            link.pos.column,
-                            f"image {link.target} is loaded from another site, which "
-                            "tells it who reads the post: copy it into content/media/",
-                            "image-remote",
-                            Severity.WARNING,
-                        )
-                    )
-                continue
-            if link.target.startswith("#") or not link.target:
-                continue
-            resolved = resolve_target(doc.path, link.target)
+            )
+        if scheme is not None:
             if link.kind == "image":
-                msg = _media_problem(resolved, library.media)
-                if msg:
-                    problems.append(_problem(doc, link.pos.line, link.pos.column, msg, "image-missing"))
-                continue
-            if resolved is None:
                 problems.append(
                     _problem(
                         doc,
                         link.pos.line,
                         link.pos.column,
-                        f"link {link.target!r} "
-                        "points outside content/: link to a post, page or file in "
-                        "content/",
-                        "link-broken",
+                        f"image {link.target} is loaded from another site, which "
+                        "tells it who reads the post: copy it into content/media/",
+                        "image-remote",
+                        Severity.WARNING,
                     )
                 )
-            elif resolved.endswith(".md"):
-                target = posts_by_path.get(resolved) or pages_by_path.get(resolved)
-                if target is None and resolved not in library.files:
-                    problems.append(
-                        _problem(
-                            doc,
-                            link.pos.line,
-                            link.pos.column,
-                            f"link {link.target!r} points to {resolved}, which does "
-                            "not exist: check the file name",
-                            "link-broken",
-                        )
-                    )
-                elif isinstance(target, Post) and target.draft and not getattr(doc, "draft", False):
-                    problems.append(
-                        _problem(
-                            doc,
-                            link.pos.line,
-                            link.pos.column,
-                            f"link to {resolved}, a draft: readers see plain text until it is published",
-                            "link-draft",
-                            Severity.WARNING,
-                        )
-                    )
-            elif resolved not in library.files:
+            continue
+        if link.target.startswith("#") or not link.target:
+            continue
+        resolved = resolve_target(doc.path, link.target)
+        if link.kind == "image":
+            msg = _media_problem(resolved, library.media)
+            if msg:
+                problems.append(_problem(doc, link.pos.line, link.pos.column, msg, "image-missing"))
+            continue
+        if resolved is None:
+            problems.append(
+                _problem(
+                    doc,
+                    link.pos.line,
+                    link.pos.column,
+                    f"link {link.target!r} points outside content/: link to a post, page or file in content/",
+                    "link-broken",
+                )
+            )
+        elif resolved.endswith(".md"):
+            target = posts_by_path.get(resolved) or pages_by_path.get(resolved)
+            if target is None and resolved not in library.files:
                 problems.append(
                     _problem(
                         doc,
                         link.pos.line,
                         link.pos.column,
-                        f"link {link.target!r} points to {resolved}, which does not exist",
+                        f"link {link.target!r} points to {resolved}, which does "
+                        "not exist: check the file name",
                         "link-broken",
                     )
                 )
-    problems += plan_checks(library, texts)
+            elif isinstance(target, Post) and target.draft and not getattr(doc, "draft", False):
+                problems.append(
+                    _problem(
+                        doc,
+                        link.pos.line,
+                        link.pos.column,
+                        f"link to {resolved}, a draft: readers see plain text until it is published",
+                        "link-draft",
+                        Severity.WARNING,
+                    )
+                )
+        elif resolved not in library.files:
+            problems.append(
+                _problem(
+                    doc,
+                    link.pos.line,
+                    link.pos.column,
+                    f"link {link.target!r} points to {resolved}, which does not exist",
+                    "link-broken",
+                )
+            )
+
+    # Partners, channels and the text each channel gets.
+    def add(path: str, pos: Pos, message: str, code: str, severity: Severity = Severity.ERROR) -> None:
+        problems.append(Problem(path, pos.line, pos.column, message, code, severity))
+
+    if isinstance(doc, Post):
+        post = doc
+        for pid in post.partners:
+            if pid not in library.partners:
+                known = ", ".join(sorted(library.partners)) or "none yet"
+                add(
+                    post.path,
+                    post.mark("partners"),
+                    f"partners: {pid!r} is not defined in "
+                    f"partners/{pid}.yml{did_you_mean(pid, library.partners)} (known: {known})",
+                    "partner-unknown",
+                )
+        _channel_ids(post.channels, post.path, post.mark("channels"), library, add)
+        if library.config is not None:
+            for channel in texted_channels(library, post):
+                cid = channel.id
+                try:
+                    text = (
+                        texts(post, channel)
+                        if texts is not None
+                        else channel_text(post, channel, library.config, library.channel_templates)
+                    )
+                except TemplateError as exc:
+                    add(
+                        post.path,
+                        post.mark("channels"),
+                        f"channels: the {cid} template fails for this post: {exc}",
+                        "channel-template",
+                    )
+                    continue
+                for rule in platform_rules(text.text, channel, image_embed(post)):
+                    add(
+                        post.path,
+                        post.mark("texts" if cid in post.texts and "text for" in rule else "channels"),
+                        f"channels: {rule}",
+                        "channel-rule",
+                    )
+                if not text.fits:
+                    where = "texts" if cid in post.texts else "channels"
+                    url_note = (
+                        f"; a link counts as {channel.url_length}" if channel.kind == "mastodon" else ""
+                    )
+                    if text.link_added:
+                        url_note = (
+                            "; this counts the post's link, added because the image replaces the link card"
+                        )
+                    add(
+                        post.path,
+                        post.mark(where),
+                        f"{where}: the text for {cid} is {text.length} "
+                        f"{text.unit} long; {channel.name} allows {text.limit}{url_note}: shorten the "
+                        f"title or summary, or write texts: {{{cid}: ...}}",
+                        "channel-too-long",
+                    )
     return problems
 
 
@@ -220,9 +328,10 @@ def texted_channels(library: Library, post: Post) -> list[Channel]:
     return [channel for channel in found if channel is not None and channel.social]
 
 
-def render_texts(library: Library, texts: TextFor) -> None:
-    """Ask ``texts`` for every text the checks render (what a remembered check answer skips)."""
-    for post in library.posts:
+def render_texts(library: Library, texts: TextFor, posts: Iterable[Post] | None = None) -> None:
+    """Ask ``texts`` for every text the checks render for ``posts`` (default: every post):
+    what a remembered check answer skips."""
+    for post in library.posts if posts is None else posts:
         for channel in texted_channels(library, post):
             with contextlib.suppress(TemplateError):
                 texts(post, channel)
@@ -231,8 +340,8 @@ def render_texts(library: Library, texts: TextFor) -> None:
 POST_FILE_RE = re.compile(r"^content/posts/(?:.+/)?\d{4}-\d{2}-\d{2}-(?P<slug>[^/]+)\.md$")
 
 
-def plan_checks(library: Library, texts: TextFor | None = None) -> list[Problem]:
-    """Cross-references of the plan: calendar slots, partners, channels, owners."""
+def plan_checks(library: Library) -> list[Problem]:
+    """Cross-references of the plan's own files: calendar slots, risks, strategy, CODEOWNERS."""
     problems: list[Problem] = []
     plan = library.plan
 
@@ -301,59 +410,6 @@ def plan_checks(library: Library, texts: TextFor | None = None) -> list[Problem]
                 "owner-unknown",
             )
 
-    for post in library.posts:
-        for pid in post.partners:
-            if pid not in library.partners:
-                known = ", ".join(sorted(library.partners)) or "none yet"
-                add(
-                    post.path,
-                    post.mark("partners"),
-                    f"partners: {pid!r} is not defined in "
-                    f"partners/{pid}.yml{did_you_mean(pid, library.partners)} (known: {known})",
-                    "partner-unknown",
-                )
-        _channel_ids(post.channels, post.path, post.mark("channels"), library, add)
-        if library.config is not None:
-            for channel in texted_channels(library, post):
-                cid = channel.id
-                try:
-                    text = (
-                        texts(post, channel)
-                        if texts is not None
-                        else channel_text(post, channel, library.config, library.channel_templates)
-                    )
-                except TemplateError as exc:
-                    add(
-                        post.path,
-                        post.mark("channels"),
-                        f"channels: the {cid} template fails for this post: {exc}",
-                        "channel-template",
-                    )
-                    continue
-                for rule in platform_rules(text.text, channel, image_embed(post)):
-                    add(
-                        post.path,
-                        post.mark("texts" if cid in post.texts and "text for" in rule else "channels"),
-                        f"channels: {rule}",
-                        "channel-rule",
-                    )
-                if not text.fits:
-                    where = "texts" if cid in post.texts else "channels"
-                    url_note = (
-                        f"; a link counts as {channel.url_length}" if channel.kind == "mastodon" else ""
-                    )
-                    if text.link_added:
-                        url_note = (
-                            "; this counts the post's link, added because the image replaces the link card"
-                        )
-                    add(
-                        post.path,
-                        post.mark(where),
-                        f"{where}: the text for {cid} is {text.length} "
-                        f"{text.unit} long; {channel.name} allows {text.limit}{url_note}: shorten the "
-                        f"title or summary, or write texts: {{{cid}: ...}}",
-                        "channel-too-long",
-                    )
     problems += codeowners_check(library)
     return problems
 

@@ -248,7 +248,10 @@ class FileCache:
             if shard not in self._shards and self._file(shard).is_file():
                 self._load(shard)
         for shard, entries in self._shards.items():
-            gone = [rel for rel in entries if rel not in self._seen]
+            # A file's derived values stay while the file does (a stale one just misses its key).
+            gone = [
+                rel for rel in entries if rel not in self._seen and rel.split("\0", 1)[0] not in self._seen
+            ]
             for rel in gone:
                 del entries[rel]
             if gone:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import pickle
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -599,13 +599,17 @@ def _load_all(
     return results
 
 
-def load_library(root: Path | str, cache: FileCache | None = None, jobs: int = 1) -> Library:
+def load_library(
+    root: Path | str, cache: FileCache | None = None, jobs: int = 1, channel_texts: bool = True
+) -> Library:
     """Load and check everything under ``root``; never raises for bad content.
 
     With ``cache`` (:class:`~shelfpost.library.filecache.FileCache`), posts and pages whose
     bytes did not change are taken from it instead of being read again; with
     ``jobs`` > 1 the others are parsed by that many processes (forked: call it from
-    a process without threads). The answers are the same either way.
+    a process without threads). The answers are the same either way. The snapshot's
+    ``texts`` hold every channel text the checks look at; with ``channel_texts=False``
+    (``check``, which prints only problems) a remembered check answer leaves them out.
     """
     # Loading makes millions of small objects and no reference cycles worth finding:
     # Python's cycle collector would re-scan them all, again and again (~10% of a
@@ -613,13 +617,13 @@ def load_library(root: Path | str, cache: FileCache | None = None, jobs: int = 1
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_library(Path(root).resolve(), cache, jobs)
+        return _load_library(Path(root).resolve(), cache, jobs, channel_texts)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
+def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts: bool) -> Library:
     reporters: dict[str, Reporter] = {}
     config_rep = reporters.setdefault(CONFIG_FILE, Reporter(CONFIG_FILE))
     config = load_config(root, config_rep)
@@ -714,14 +718,43 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int) -> Library:
         # the same. The channel texts are still looked up (publish uses them; the cache
         # keeps only what a load touched).
         cross = list(found)
-        checks.render_texts(library, text_for)
-    else:
+        if channel_texts:
+            checks.render_texts(library, text_for)
+    elif cache is None or not cross_key:
         cross = checks.cross_check(library, text_for)
-        if cache is not None and cross_key:
-            cache.put_derived(CROSS_SLOT, "cross", cross_key, tuple(cross))
+    else:
+        cross = _cross_check_cached(cache, keys, library, text_for, channel_texts)
+        cache.put_derived(CROSS_SLOT, "cross", cross_key, tuple(cross))
     if cache is not None:
         cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
+
+
+def _cross_check_cached(
+    cache: FileCache, keys: dict[str, str], library: Library, text_for: checks.TextFor, channel_texts: bool
+) -> list[Problem]:
+    """``checks.cross_check`` with each document's part from the cache while the document
+    and what it reads of the others (:func:`checks.document_context`) are unchanged: after
+    one post is edited, only that post is checked again (and the library-wide checks)."""
+    context = _digest(checks.document_context(library))
+    problems = checks.library_checks(library)
+    facts = checks.DocumentFacts.of(library)
+    for doc in (*library.posts, *library.pages):
+        file_key = keys.get(doc.path)
+        if file_key is None:
+            problems += checks.document_checks(library, doc, facts, text_for)
+            continue
+        key = hashlib.sha256(f"{file_key}\0{context}".encode()).hexdigest()
+        found = cache.derived(doc.path, "cross", key)
+        if isinstance(found, tuple):
+            problems += found
+            if channel_texts and isinstance(doc, Post):
+                checks.render_texts(library, text_for, (doc,))  # publish uses them
+            continue
+        made = checks.document_checks(library, doc, facts, text_for)
+        cache.put_derived(doc.path, "cross", key, tuple(made))
+        problems += made
+    return problems
 
 
 #: The check cache's slot for the cross-file checks' answer (not a file of the library).
@@ -731,7 +764,7 @@ CROSS_SLOT = "\0cross-file checks"
 def _cross_key(cache: FileCache | None, keys: dict[str, str], documents: list[str], library: Library) -> str:
     """What the cross-file checks read, hashed: every document's cache key (its bytes,
     shelfpost.yml and the code) and every other input of the snapshot. ``""`` (no memo)
-    when a document has no key or an input does not pickle."""
+    when a document has no key."""
     if cache is None or len(keys) != len(documents):
         return ""
     h = hashlib.sha256()
@@ -743,17 +776,23 @@ def _cross_key(cache: FileCache | None, keys: dict[str, str], documents: list[st
         sorted(library.files),
         library.calendar,
         sorted(library.partners.items()),
-        library.plan,
+        # A frozenset's repr follows the process's string hashing: sorted, it is the same everywhere.
+        replace(library.plan, present=frozenset()),
+        sorted(library.plan.present),
         sorted(library.channel_templates.items()),
         library.codeowners,
         library.mkdocs,
         library.interaction_counts,
     )
-    try:
-        h.update(pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:  # noqa: BLE001 (an input that does not pickle: check it every time)
-        return ""
+    h.update(_digest(rest).encode())
     return h.hexdigest()
+
+
+def _digest(value: object) -> str:
+    """A hash of ``value``'s contents: its ``repr`` (the model's dataclasses show every field
+    but the snapshot's ``texts``), which, unlike a pickle, does not depend on which equal
+    objects happen to be shared (a post from the cache against one parsed again)."""
+    return hashlib.sha256(repr(value).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 CHANNEL_TEMPLATES = "templates/channels"
