@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from github_api import GitHubAPI, serve
 
@@ -161,6 +162,21 @@ def run_cli(
         env=dict(env) if env is not None else dict(os.environ),
         timeout=timeout,
     )
+
+
+def invoke(
+    *args: str,
+    env: Mapping[str, str | None] | None = None,
+    input: str | None = None,
+) -> Result:
+    """``shelfpost ARGS`` in this process (fast), where :func:`run_cli` starts a real process,
+    the way people and workflows run it. ``env`` is laid over this process's environment for
+    the call (``None`` unsets a variable; ``COLUMNS`` sets the terminal's width); ``input`` is
+    what is typed at the prompts. Exceptions propagate: ``SystemExit`` becomes ``exit_code``,
+    anything else fails the test with its traceback."""
+    from shelfpost.cli import main
+
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import run_cli
+from conftest import invoke, run_cli
 from github_api import GitHubAPI, Protection
-from shelfpost.cli import main
 
 REPO = "estuary-lib/social"
 TOKEN = "lead-token"
@@ -56,7 +54,7 @@ def library(tmp_path: Path) -> Path:
 
 def doctor(root: Path, api: GitHubAPI | None, token: str | None = TOKEN, *extra: str) -> Any:
     env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": api.base if api else None}
-    return CliRunner().invoke(main, ["doctor", "--root", str(root), *extra], env=env, catch_exceptions=False)
+    return invoke("doctor", "--root", str(root), *extra, env=env)
 
 
 def marks(output: str) -> dict[str, str]:

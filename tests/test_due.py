@@ -8,10 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import Lib, post_text
-from shelfpost.cli import main
+from conftest import Lib, invoke, post_text
 from shelfpost.publish.due import MANIFEST
 
 GIT_ENV = {
@@ -36,15 +34,13 @@ def commit(root: Path, message: str = "change") -> None:
 
 
 def due(root: Path, now: str) -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(main, ["due", "--root", str(root), "--now", now, "--format", "json"])
+    result = invoke("due", "--root", str(root), "--now", now, "--format", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.output)  # type: ignore[no-any-return]
 
 
 def record(root: Path, now: str) -> dict:  # type: ignore[type-arg]
-    result = CliRunner().invoke(
-        main, ["due", "--record", "--root", str(root), "--now", now, "--format", "json"]
-    )
+    result = invoke("due", "--record", "--root", str(root), "--now", now, "--format", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.output)  # type: ignore[no-any-return]
 
@@ -193,15 +189,12 @@ def test_a_broken_or_foreign_manifest_means_due(repo: Lib) -> None:
 
 
 def test_formats_and_a_moment_without_offset(repo: Lib) -> None:
-    runner = CliRunner()
-    out = runner.invoke(
-        main, ["due", "--root", str(repo.root), "--now", "2026-11-26T04:00:00Z", "--format", "github"]
-    )
+    out = invoke("due", "--root", str(repo.root), "--now", "2026-11-26T04:00:00Z", "--format", "github")
     assert out.output == "due=true\n"
     record(repo.root, "2026-11-26T04:00:00Z")
-    out = runner.invoke(main, ["due", "--root", str(repo.root), "--now", "2026-11-26T04:15:00+00:00"])
+    out = invoke("due", "--root", str(repo.root), "--now", "2026-11-26T04:15:00+00:00")
     assert out.exit_code == 0 and out.output.startswith("nothing due:")
-    out = runner.invoke(main, ["due", "--root", str(repo.root), "--now", "2026-11-26 12:15"])
+    out = invoke("due", "--root", str(repo.root), "--now", "2026-11-26 12:15")
     assert out.exit_code == 2 and "offset" in out.output
 
 

@@ -15,11 +15,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from conftest import REPO, Lib, post_text, run_cli
+from conftest import REPO, Lib, invoke, post_text, run_cli
 from shelfpost import load_library
-from shelfpost.cli import main
 
 P = "content/posts/2026/"
 
@@ -99,7 +98,7 @@ def test_full_width_text_inside_values_is_no_slip(lib: Lib) -> None:
 
 
 def _new(lib: Lib, *args: str) -> Result:
-    return CliRunner().invoke(main, ["new", *args, "--root", str(lib.root)], catch_exceptions=False)
+    return invoke("new", *args, "--root", str(lib.root))
 
 
 def test_placeholders_from_new_are_refused_once_the_post_is_not_a_draft(lib: Lib) -> None:
@@ -130,7 +129,7 @@ def test_placeholders_from_new_are_refused_once_the_post_is_not_a_draft(lib: Lib
         ),
     ]
     assert library.posts == ()
-    check = CliRunner().invoke(main, ["check", "--root", str(lib.root)], catch_exceptions=False)
+    check = invoke("check", "--root", str(lib.root))
     assert check.exit_code != 0 and "still the placeholder" in check.output
     filled = undrafted.replace("（地點 Location）", "總館三樓").replace(
         "（一兩句摘要：讀者為什麼要看這則？ One or two sentences.）", "冬至下午的說故事時間。"
@@ -180,12 +179,12 @@ def test_calendar_lists_scheduled_posts_that_no_slot_claims(lib: Lib) -> None:
         "slots:\n  - {date: 2026-11-02, type: news, topic: 主題, owner: amy, post: live}\n",
     )
     args = ["calendar", "--month", "2026-11", "--now", "2026-11-26 12:00", "--root", str(lib.root)]
-    data = json.loads(CliRunner().invoke(main, [*args, "--format", "json"], catch_exceptions=False).stdout)
+    data = json.loads(invoke(*args, "--format", "json").stdout)
     assert [(p["slug"], p["state"]) for p in data["unplanned"]] == [
         ("extra", "published"),
         ("later", "scheduled"),  # goes out in two days: not invisible until then
     ]
-    text = CliRunner(env={"COLUMNS": "200"}).invoke(main, args, catch_exceptions=False).stdout
+    text = invoke(*args, env={"COLUMNS": "200"}).stdout
     assert "Posts not in the calendar (2)" in text
     assert "2026-11-28 scheduled, unplanned: 週末加開 (content/posts/2026/2026-11-28-later.md)" in text
     assert "草稿" not in text

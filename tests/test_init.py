@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
+from conftest import REPO, invoke, run_cli
 from shelfpost.adopt.init import Answers, render_library, validate
 from shelfpost.adopt.pin import read_pin
 from shelfpost.errors import ShelfpostError
@@ -188,14 +188,10 @@ def test_bad_answers_are_clear_errors_and_an_unsegmented_language_a_warning(tmp_
 
 
 def test_prompts_ask_for_what_is_not_given(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from shelfpost.cli import main
-
     answers = "\n".join(
         ["Harbour Library", "https://harbour.example.net", "en", "Europe/London", "Ann", "ann-h"]
     )
-    result = CliRunner().invoke(main, ["init", str(tmp_path / "h")], input=answers + "\n")
+    result = invoke("init", str(tmp_path / "h"), input=answers + "\n")
     assert result.exit_code == 0, result.output
     config = yaml.safe_load((tmp_path / "h/shelfpost.yml").read_text(encoding="utf-8"))["library"]
     assert config == {
@@ -216,13 +212,9 @@ def test_defaults_alone_make_a_valid_library() -> None:
 
 
 def test_a_taken_folder_is_refused_before_any_question(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from shelfpost.cli import main
-
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken/README.md").write_text("mine\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["init", str(tmp_path / "taken")], input="")
+    result = invoke("init", str(tmp_path / "taken"), input="")
     assert result.exit_code == 2, result.output
     assert "Library name" not in result.output and "is not empty" in result.output
 

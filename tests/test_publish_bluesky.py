@@ -22,7 +22,7 @@ import regex
 import yaml
 from atproto import Client, models
 
-from conftest import Lib, post_text
+from conftest import Lib, invoke, post_text
 from fault_proxy import FaultProxy, Rule
 from shelfpost import load_library
 from shelfpost.library.channeltext import bluesky_finish
@@ -308,10 +308,6 @@ CHINESE_SLUG = "冬至說故事與手作燈籠工作坊"  # its URL is 148 chara
 def test_the_record_holds_exactly_the_dry_runs_text_and_length(pub: Lib, pds: dict[str, str]) -> None:
     """Issue 11, items 1 and 2: a post with an image carries its link in the text, and a
     Chinese slug's link is shown short; what the dry run prints is what the PDS stores."""
-    from click.testing import CliRunner
-
-    from shelfpost.cli import main
-
     pub.image()
     summary = "冬至的晚上，一起來圖書館聽故事、做燈籠。" * 9  # 180 graphemes
     posted(
@@ -325,11 +321,7 @@ def test_the_record_holds_exactly_the_dry_runs_text_and_length(pub: Lib, pds: di
     full_url = "https://lib.example.org/posts/" + quote(CHINESE_SLUG) + "/"
     assert len(full_url) == 148
 
-    dry = CliRunner().invoke(
-        main,
-        ["publish", "--dry-run", "--now", "2026-11-26 12:00", "--root", str(pub.root)],
-        catch_exceptions=False,
-    )
+    dry = invoke("publish", "--dry-run", "--now", "2026-11-26 12:00", "--root", str(pub.root))
     lines = dry.output.splitlines()
     assert dry.exit_code == 0, dry.output
     at = lines.index(f"dry-run          bluesky    {CHINESE_SLUG}")

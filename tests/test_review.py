@@ -15,12 +15,10 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from conftest import Lib
+from conftest import Lib, invoke
 from github_api import EPOCH, GitHubAPI
 from shelfpost import load_library
-from shelfpost.cli import main
 from shelfpost.github import GitHubProblem, RepoClient, ReviewInfo, connect
 from shelfpost.github.audit import audit_rows, judge, record_audit
 from shelfpost.github.review import (
@@ -93,7 +91,7 @@ def library(lib: Lib) -> Lib:
 def run(args: list[str], gh: GitHubAPI | None, token: str | None = "bot-token") -> Any:
     """``shelfpost ARGS`` in this process, as the review workflow runs it."""
     env = {"GITHUB_TOKEN": token, "GITHUB_API_URL": gh.base if gh else None}
-    return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    return invoke(*args, env=env)
 
 
 def review(root: Path, gh: GitHubAPI, pr: int = 7, *extra: str) -> Any:

@@ -8,11 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from conftest import REPO, Lib
+from conftest import REPO, Lib, invoke
 from shelfpost import load_library
-from shelfpost.cli import main
 from shelfpost.library.codeowners import codeowners_text
 from shelfpost.library.scaffold import ascii_slug, render_readme, slugify, yaml_scalar
 
@@ -25,25 +24,21 @@ members:
 
 
 def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return invoke(*args)
 
 
 def test_new_event_post_passes_check(lib: Lib) -> None:
     lib.write("plan/channels.yml", "channels:\n  mastodon: {kind: mastodon, name: Mastodon}\n")
-    result = CliRunner().invoke(
-        main,
-        [
-            "new",
-            "--type",
-            "event",
-            "--title",
-            "冬至說故事: Winter Solstice #1",
-            "--at",
-            "2026-12-20 10:00",
-            "--root",
-            str(lib.root),
-        ],
-        catch_exceptions=False,
+    result = invoke(
+        "new",
+        "--type",
+        "event",
+        "--title",
+        "冬至說故事: Winter Solstice #1",
+        "--at",
+        "2026-12-20 10:00",
+        "--root",
+        str(lib.root),
     )
     assert result.exit_code == 0, result.output
     rel = "content/posts/2026/2026-12-20-winter-solstice-1.md"  # the title's Latin words: a short link
@@ -54,7 +49,7 @@ def test_new_event_post_passes_check(lib: Lib) -> None:
     assert front["type"] == "event" and front["draft"] is True and front["authors"] == ["amy"]
     assert front["channels"] == ["mastodon"]
     assert str(front["event"]["start"]) == "2026-12-27 14:00"  # a week later, 14:00
-    check = CliRunner().invoke(main, ["check", "--root", str(lib.root)], catch_exceptions=False)
+    check = invoke("check", "--root", str(lib.root))
     assert check.exit_code == 0, check.output
     library = load_library(lib.root)
     post = next(p for p in library.posts if p.path == rel)
@@ -64,7 +59,7 @@ def test_new_event_post_passes_check(lib: Lib) -> None:
 def test_new_proposes_a_short_ascii_slug_for_a_chinese_title_and_says_how_to_choose(lib: Lib) -> None:
     """Issue 11, item 2: a Chinese slug makes a 148-character link; `new` proposes Pinyin."""
     args = ["new", "--type", "news", "--at", "2026-12-20 10:00", "--root", str(lib.root)]
-    made = CliRunner().invoke(main, [*args, "--title", "冬至說故事與手作燈籠工作坊"], catch_exceptions=False)
+    made = invoke(*args, "--title", "冬至說故事與手作燈籠工作坊")
     assert made.exit_code == 0, made.output
     assert made.stdout.strip() == "content/posts/2026/2026-12-20-dongzhi-shuo-gushi-yu-shouzuo.md"
     assert made.stderr.startswith(
@@ -72,12 +67,10 @@ def test_new_proposes_a_short_ascii_slug_for_a_chinese_title_and_says_how_to_cho
     )
     assert "run again with --slug NAME, or rename the file (the part after the date)" in made.stderr
     assert made.stderr.strip().endswith("https://lib.example.org/posts/dongzhi-shuo-gushi-yu-shouzuo/")
-    own = CliRunner().invoke(
-        main, [*args, "--title", "冬至說故事", "--slug", "winter-tales"], catch_exceptions=False
-    )
+    own = invoke(*args, "--title", "冬至說故事", "--slug", "winter-tales")
     assert own.exit_code == 0 and own.stdout.strip() == "content/posts/2026/2026-12-20-winter-tales.md"
     assert own.stderr == ""  # the editor chose: nothing to say
-    chinese = CliRunner().invoke(main, [*args, "--title", "冬至", "--slug", "冬至說故事與手作燈籠工作坊"])
+    chinese = invoke(*args, "--title", "冬至", "--slug", "冬至說故事與手作燈籠工作坊")
     assert chinese.exit_code == 0
     assert (
         "makes the post's link 148 characters long" in chinese.stderr and "an ASCII --slug" in chinese.stderr
@@ -102,12 +95,12 @@ def test_ascii_slugs_are_short_and_plain(title: str, slug: str) -> None:
 
 def test_new_refuses_what_would_not_check(lib: Lib) -> None:
     args = ["new", "--title", "x", "--root", str(lib.root)]
-    unknown = CliRunner().invoke(main, [*args, "--type", "podcast"])
+    unknown = invoke(*args, "--type", "podcast")
     assert unknown.exit_code == 2 and "type 'podcast' is not in shelfpost.yml" in unknown.output
-    author = CliRunner().invoke(main, [*args, "--type", "news", "--author", "zed"])
+    author = invoke(*args, "--type", "news", "--author", "zed")
     assert author.exit_code == 2 and "known: amy, bob" in author.output
     lib.post("2026-12-01-taken")
-    clash = CliRunner().invoke(main, [*args, "--type", "news", "--slug", "taken", "--at", "2026-12-02 10:00"])
+    clash = invoke(*args, "--type", "news", "--slug", "taken", "--at", "2026-12-02 10:00")
     assert clash.exit_code == 1 and "slug 'taken' is also used" in clash.output
     assert not (lib.root / "content/posts/2026/2026-12-02-taken.md").exists()  # not kept
 
@@ -118,9 +111,8 @@ def test_new_uses_the_librarys_own_template(lib: Lib) -> None:
         "---\ntitle: {{ title|yaml }}\npublish_at: {{ publish_at }}\ntype: news\nsummary: 館內自訂範本\n"
         "authors: [{{ author }}]\noriginal: true\ndraft: true\n---\n自訂內文\n",
     )
-    result = CliRunner().invoke(
-        main,
-        ["new", "--type", "news", "--title", "Hello", "--at", "2026-12-01 09:00", "--root", str(lib.root)],
+    result = invoke(
+        "new", "--type", "news", "--title", "Hello", "--at", "2026-12-01 09:00", "--root", str(lib.root)
     )
     assert result.exit_code == 0, result.output
     assert "自訂內文" in (lib.root / "content/posts/2026/2026-12-01-hello.md").read_text(encoding="utf-8")
