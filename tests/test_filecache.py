@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from conftest import REPO, Lib, post_text
+from conftest import REPO, Lib, invoke, post_text
 from shelfpost import load_library
-from shelfpost.cli import main
 from shelfpost.library import checks, loader
 from shelfpost.library.filecache import CACHE_DIR, FileCache
 from shelfpost.library.model import Library
@@ -118,13 +116,13 @@ def test_a_cache_file_not_signed_with_our_key_is_never_unpickled(lib: Lib, tmp_p
 
 def test_check_gives_the_same_output_with_and_without_the_cache(lib: Lib, tmp_path: Path) -> None:
     library(lib)
-    runner = CliRunner(env={"SHELFPOST_STATE_DIR": str(tmp_path / "state")})
+    env = {"SHELFPOST_STATE_DIR": str(tmp_path / "state")}
     args = ["check", "--root", str(lib.root), "--format", "json"]
-    plain = runner.invoke(main, [*args, "--no-cache"])
+    plain = invoke(*args, "--no-cache", env=env)
     assert not (lib.root / CACHE_DIR).exists()
-    cold = runner.invoke(main, args)
+    cold = invoke(*args, env=env)
     assert (lib.root / CACHE_DIR).is_dir()
-    warm = runner.invoke(main, args)
+    warm = invoke(*args, env=env)
     assert plain.exit_code == cold.exit_code == warm.exit_code == 1
     assert plain.output == cold.output == warm.output
 
@@ -163,9 +161,9 @@ def test_worker_processes_give_the_same_snapshot_and_problems(
     cached = load_library(lib.root, cache=FileCache(lib.root, tmp_path / "state"), jobs=2)
     assert snapshot(cached) == snapshot(serial)
 
-    runner = CliRunner(env={"SHELFPOST_STATE_DIR": str(tmp_path / "state2")})
+    env = {"SHELFPOST_STATE_DIR": str(tmp_path / "state2")}
     args = ["check", "--root", str(lib.root), "--format", "json", "--no-cache"]
-    one, two = runner.invoke(main, [*args, "--jobs", "1"]), runner.invoke(main, [*args, "--jobs", "2"])
+    one, two = invoke(*args, "--jobs", "1", env=env), invoke(*args, "--jobs", "2", env=env)
     assert one.exit_code == two.exit_code == 1
     assert one.output == two.output
 
@@ -319,13 +317,13 @@ def test_a_racily_clean_entry_is_read_again(lib: Lib, tmp_path: Path) -> None:
 def test_no_cache_reads_every_file(lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     library(lib)
     _age_content(lib.root)
-    runner = CliRunner(env={"SHELFPOST_STATE_DIR": str(tmp_path / "state")})
+    env = {"SHELFPOST_STATE_DIR": str(tmp_path / "state")}
     args = ["check", "--root", str(lib.root), "--format", "json", "--jobs", "1"]
-    warm = runner.invoke(main, args)
+    warm = invoke(*args, env=env)
     seen = _reads_of_posts(monkeypatch)
-    again = runner.invoke(main, args)
+    again = invoke(*args, env=env)
     assert seen == []
-    plain = runner.invoke(main, [*args, "--no-cache"])
+    plain = invoke(*args, "--no-cache", env=env)
     assert len(seen) == 7
     assert warm.output == again.output == plain.output
 
