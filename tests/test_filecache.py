@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, Lib, invoke, post_text
 from shelfpost import load_library
 from shelfpost.library import checks, loader
-from shelfpost.library.filecache import CACHE_DIR, FileCache
+from shelfpost.library.filecache import CACHE_DIR, FileCache, code_fingerprint
 from shelfpost.library.model import Library
 
 
@@ -462,3 +462,36 @@ def test_the_remembered_answers_keys_are_the_same_in_every_process(tmp_path: Pat
         outs.append(done.stdout)
     assert int(outs[0].split()[2]) >= 3  # the sample's plan has several files: a set to order
     assert outs[0].split()[0] and outs[0] == outs[1] == outs[2]
+
+
+def test_the_salt_follows_every_file_of_the_package_not_only_its_code(tmp_path: Path) -> None:
+    """The channel texts and their checks come from shelfpost's own templates too: an edited
+    template (an editable install, or a reinstall of the same version) must miss."""
+    package = tmp_path / "shelfpost"
+    (package / "templates/channels").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n", encoding="utf-8")
+    template = package / "templates/channels/mastodon.txt.j2"
+    template.write_text("{{ post.title }}\n", encoding="utf-8")
+    before = code_fingerprint(package)
+    assert code_fingerprint(package) == before
+    template.write_text("{{ post.title }} {{ post.summary }}\n", encoding="utf-8")
+    assert code_fingerprint(package) != before
+
+
+def test_a_reordered_channels_file_gives_the_messages_in_its_new_order(lib: Lib, tmp_path: Path) -> None:
+    """A message lists the channels in the file's order: a cached post's answer must follow."""
+    one = "  mastodon:\n    kind: mastodon\n    name: Mastodon\n    instance: https://m.example\n"
+    two = "  bluesky:\n    kind: bluesky\n    name: Bluesky\n    handle: lib.example.org\n"
+    lib.write("plan/channels.yml", "channels:\n" + one + two)
+    lib.post("2026-10-01-typo", publish_at="2026-10-01 10:00", extra="channels: [mastodn]\n")
+    state = tmp_path / "state"
+
+    def messages() -> list[str]:
+        found = load_library(lib.root, cache=FileCache(lib.root, state)).problems
+        return [p.message for p in found if p.code == "channel-unknown"]
+
+    assert messages() == [m.message for m in load_library(lib.root).problems if m.code == "channel-unknown"]
+    lib.write("plan/channels.yml", "channels:\n" + two + one)
+    fresh = [m.message for m in load_library(lib.root).problems if m.code == "channel-unknown"]
+    assert fresh and "bluesky, mastodon" in fresh[0]
+    assert messages() == fresh

@@ -282,8 +282,8 @@ def test_a_dry_run_says_an_edit_would_be_applied_and_applies_nothing(
     assert run(pub, dry_run=True) == []  # settled
     posted(pub, title="初版標題", extra=image.replace("閱覽室", "閱覽室的長桌"))  # only the alt text
     (planned,) = run(pub, dry_run=True)
-    assert (planned.action, planned.state) == ("dry-run", "published")
-    assert "would edit" in planned.message and "初版標題" in planned.text
+    assert (planned.action, planned.state) == ("would-edit", "published")  # not counted as a send
+    assert "applies the edit" in planned.message and "初版標題" in planned.text
     (status,) = statuses(server)
     assert status["edited_at"] is None
     (outcome,) = run(pub)

@@ -88,7 +88,7 @@ def document_context(library: Library) -> tuple[object, ...]:
         sorted((p.path, p.draft) for p in library.posts),
         sorted(p.path for p in library.pages),
         sorted(library.partners),
-        sorted(library.plan.channels.items()),
+        list(library.plan.channels.items()),  # in the file's order: messages list them so
         "channels" in library.plan.present,
         sorted(library.channel_templates.items()),
         library.config is not None,

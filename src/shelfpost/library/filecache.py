@@ -7,7 +7,10 @@ the file's problems) is kept in ``.shelfpost/cache/files-NN.pickle`` under the
 file's path, with ``sha256(salt, path, bytes)``; the salt is a hash of shelfpost's
 version and source files (their sizes and modification times) and of
 ``shelfpost.yml``'s bytes. A file whose bytes changed misses and is read again; a
-changed config or shelfpost misses everywhere. Cross-file checks always run in full.
+changed config or shelfpost misses everywhere. The cross-file checks' answers are kept
+too (by the loader, as derived values): the whole answer under a hash of all their
+inputs, and each document's part under its file's key and a hash of what it reads of
+the others (``checks.document_context``).
 
 A file is not even read when it is unchanged, as Git's index decides it:
 ``index.pickle`` keeps each file's size, modification and change times (ns), inode
@@ -54,11 +57,24 @@ _SIG = 32  # bytes of HMAC-SHA256
 _make_proxy = frozen_mapping
 
 
-def code_fingerprint() -> str:
-    """shelfpost's version and the size and mtime of each of its source files."""
-    here = Path(__file__).resolve().parent.parent  # the whole shelfpost package
-    h = hashlib.sha256(__version__.encode())
-    for path in sorted(here.rglob("*.py")):
+PACKAGE = Path(__file__).resolve().parent.parent  # the whole shelfpost package
+
+
+def code_fingerprint(package: Path = PACKAGE) -> str:
+    """shelfpost's version, the size and mtime of each file of the package (its code and its
+    templates: the channel texts the cache keeps come from them), and the versions of the
+    libraries whose answers it keeps (YAML parsing, templates, grapheme counting)."""
+    import jinja2
+    import regex
+    import yaml
+
+    here = package
+    h = hashlib.sha256(
+        f"{__version__}\0{yaml.__version__}\0{jinja2.__version__}\0{regex.__version__}".encode()
+    )
+    for path in sorted(here.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
         st = path.stat()
         h.update(f"{path.relative_to(here).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
@@ -196,6 +212,9 @@ class FileCache:
         # What a cache holds lives as long as the command and has no cycles: out of the cycle
         # collector's sight (refcounting still frees it), or every later collection re-scans
         # it (most of reading 10,000 publication records, outside load_library's own pause).
+        # gc.freeze moves every object tracked now: cyclic garbage made meanwhile (a few
+        # hundred objects a load) is never collected; commands are short-lived, and `serve`
+        # loads without this cache.
         gc.freeze()
         return data
 

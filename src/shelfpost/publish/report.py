@@ -93,6 +93,9 @@ def summary_lines(
             lines.append(f"Would delete (withdrawn): {_items(len(deletes))}.")
         if not sending:
             lines.append("Would send: nothing.")
+        edits = by.get("would-edit", [])
+        if edits:
+            lines.append(f"Would edit (text changed since sent): {_items(len(edits))}.")
     else:
         lines.append(f"Done: {_items(len(sending))} ({_channels(sending)})." if sending else "Sent: nothing.")
     late = by.get("late", [])
@@ -143,7 +146,7 @@ def detail_lines(
         lines.append(head + (f"  {o.url}" if o.url else ""))
         if o.message:
             lines.append(f"    {o.message}")
-        if dry_run and o.text and o.action == "dry-run":
+        if dry_run and o.text and o.action in ("dry-run", "would-edit"):
             lines.append("    | " + o.text.replace("\n", "\n    | "))
     if late:
         lines.append(f"Late (not sent; due at, in {clock.tz_name}):")

@@ -543,7 +543,14 @@ class Run:
         if current.digest is None or current.digest == item.digest:
             return record
         if self.dry_run:
-            self.note(item, "dry-run", "published", "would edit the published post: its text changed")
+            self.note(
+                item,
+                "would-edit",
+                "published",
+                "its text changed since it was sent: the real run applies the edit (a channel that "
+                "cannot edit posts keeps the old text and says so)",
+                current.url,
+            )
             return record
         try:
             adapter = self.adapter(item.channel)
