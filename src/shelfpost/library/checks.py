@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -328,13 +328,12 @@ def texted_channels(library: Library, post: Post) -> list[Channel]:
     return [channel for channel in found if channel is not None and channel.social]
 
 
-def render_texts(library: Library, texts: TextFor, posts: Iterable[Post] | None = None) -> None:
-    """Ask ``texts`` for every text the checks render for ``posts`` (default: every post):
-    what a remembered check answer skips."""
-    for post in library.posts if posts is None else posts:
-        for channel in texted_channels(library, post):
-            with contextlib.suppress(TemplateError):
-                texts(post, channel)
+def render_texts(library: Library, texts: TextFor, post: Post) -> None:
+    """Ask ``texts`` for every text the checks render for ``post``: what a remembered
+    answer of :func:`document_checks` skips."""
+    for channel in texted_channels(library, post):
+        with contextlib.suppress(TemplateError):
+            texts(post, channel)
 
 
 POST_FILE_RE = re.compile(r"^content/posts/(?:.+/)?\d{4}-\d{2}-\d{2}-(?P<slug>[^/]+)\.md$")

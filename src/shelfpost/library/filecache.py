@@ -7,10 +7,10 @@ the file's problems) is kept in ``.shelfpost/cache/files-NN.pickle`` under the
 file's path, with ``sha256(salt, path, bytes)``; the salt is a hash of shelfpost's
 version and source files (their sizes and modification times) and of
 ``shelfpost.yml``'s bytes. A file whose bytes changed misses and is read again; a
-changed config or shelfpost misses everywhere. The cross-file checks' answers are kept
-too (by the loader, as derived values): the whole answer under a hash of all their
-inputs, and each document's part under its file's key and a hash of what it reads of
-the others (``checks.document_context``).
+changed config or shelfpost misses everywhere. Each document's part of the cross-file
+checks is kept too (by the loader, as a derived value), under its file's key and a hash
+of what it reads of the others (``checks.document_context``); the library-wide checks
+always run.
 
 A file is not even read when it is unchanged, as Git's index decides it:
 ``index.pickle`` keeps each file's size, modification and change times (ns), inode

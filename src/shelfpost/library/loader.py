@@ -14,7 +14,6 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -711,20 +710,10 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts:
         texts=memo,
     )
     text_for = _cached_texts(cache, keys, library, memo)
-    cross_key = _cross_key(cache, keys, documents, library)
-    found = cache.derived(CROSS_SLOT, "cross", cross_key) if cache is not None and cross_key else None
-    if isinstance(found, tuple):
-        # Nothing the cross-file checks read changed since they last ran: their answer is
-        # the same. The channel texts are still looked up (publish uses them; the cache
-        # keeps only what a load touched).
-        cross = list(found)
-        if channel_texts:
-            checks.render_texts(library, text_for)
-    elif cache is None or not cross_key:
+    if cache is None:
         cross = checks.cross_check(library, text_for)
     else:
         cross = _cross_check_cached(cache, keys, library, text_for, channel_texts)
-        cache.put_derived(CROSS_SLOT, "cross", cross_key, tuple(cross))
     if cache is not None:
         cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
@@ -735,7 +724,9 @@ def _cross_check_cached(
 ) -> list[Problem]:
     """``checks.cross_check`` with each document's part from the cache while the document
     and what it reads of the others (:func:`checks.document_context`) are unchanged: after
-    one post is edited, only that post is checked again (and the library-wide checks)."""
+    one post is edited, only that post is checked again (and the library-wide checks, which
+    are cheap). With ``channel_texts`` a remembered part still looks its channel texts up
+    (from the cache): publish uses them."""
     context = _digest(checks.document_context(library))
     problems = checks.library_checks(library)
     facts = checks.DocumentFacts.of(library)
@@ -749,43 +740,12 @@ def _cross_check_cached(
         if isinstance(found, tuple):
             problems += found
             if channel_texts and isinstance(doc, Post):
-                checks.render_texts(library, text_for, (doc,))  # publish uses them
+                checks.render_texts(library, text_for, doc)  # publish uses them
             continue
         made = checks.document_checks(library, doc, facts, text_for)
         cache.put_derived(doc.path, "cross", key, tuple(made))
         problems += made
     return problems
-
-
-#: The check cache's slot for the cross-file checks' answer (not a file of the library).
-CROSS_SLOT = "\0cross-file checks"
-
-
-def _cross_key(cache: FileCache | None, keys: dict[str, str], documents: list[str], library: Library) -> str:
-    """What the cross-file checks read, hashed: every document's cache key (its bytes,
-    shelfpost.yml and the code) and every other input of the snapshot. ``""`` (no memo)
-    when a document has no key."""
-    if cache is None or len(keys) != len(documents):
-        return ""
-    h = hashlib.sha256()
-    for rel in sorted(keys):
-        h.update(f"{rel}\0{keys[rel]}\0".encode("utf-8", "surrogateescape"))
-    rest = (
-        sorted(library.authors.items()),
-        sorted(library.media),
-        sorted(library.files),
-        library.calendar,
-        sorted(library.partners.items()),
-        # A frozenset's repr follows the process's string hashing: sorted, it is the same everywhere.
-        replace(library.plan, present=frozenset()),
-        sorted(library.plan.present),
-        sorted(library.channel_templates.items()),
-        library.codeowners,
-        library.mkdocs,
-        library.interaction_counts,
-    )
-    h.update(_digest(rest).encode())
-    return h.hexdigest()
 
 
 def _digest(value: object) -> str:
