@@ -68,15 +68,14 @@ def code_fingerprint(package: Path = PACKAGE) -> str:
     import regex
     import yaml
 
-    here = package
     h = hashlib.sha256(
         f"{__version__}\0{yaml.__version__}\0{jinja2.__version__}\0{regex.__version__}".encode()
     )
-    for path in sorted(here.rglob("*")):
+    for path in sorted(package.rglob("*")):
         if "__pycache__" in path.parts or not path.is_file():
             continue
         st = path.stat()
-        h.update(f"{path.relative_to(here).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        h.update(f"{path.relative_to(package).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return h.hexdigest()
 
 

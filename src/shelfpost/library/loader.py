@@ -714,7 +714,6 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts:
         cross = checks.cross_check(library, text_for)
     else:
         cross = _cross_check_cached(cache, keys, library, text_for, channel_texts)
-    if cache is not None:
         cache.save()
     return checks.without_broken(library, _collect(reporters) + cross)
 

@@ -148,11 +148,18 @@ def item_digest(library: Library, post: Post, channel: Channel) -> str:
     """``make_item(library, post, channel).digest`` without making the item (no keys, no URLs):
     what a run compares with a published record's digest to notice an edit."""
     final = final_text(library, post, channel)
-    images: tuple[tuple[str, str], ...] = ()
-    if image_embed(post):
-        assert post.image is not None and post.image_alt is not None
-        images = ((Path(post.image).name, post.image_alt),)
+    embedded = embedded_image(post)
+    images = ((Path(embedded[0]).name, embedded[1]),) if embedded else ()
     return text_digest(final.written or final.text, images)
+
+
+def embedded_image(post: Post) -> tuple[str, str] | None:
+    """The post's image and its alt text when the channel gets it as an image
+    (:func:`~shelfpost.library.channeltext.image_embed`), else ``None``."""
+    if not image_embed(post):
+        return None
+    assert post.image is not None and post.image_alt is not None
+    return post.image, post.image_alt
 
 
 def make_item(library: Library, post: Post, channel: Channel) -> Item:
@@ -160,10 +167,11 @@ def make_item(library: Library, post: Post, channel: Channel) -> Item:
     cfg = library.config
     images: tuple[Image, ...] = ()
     image_urls: tuple[str, ...] = ()
-    if image_embed(post):  # the test channel_text makes: the Bluesky text then carries the link
-        assert post.image is not None and post.image_alt is not None
-        images = (Image(library.root / post.image, post.image_alt),)
-        image_urls = (cfg.base_url + quote(post.image.removeprefix("content/")),)
+    embedded = embedded_image(post)  # the test channel_text makes: the Bluesky text then carries the link
+    if embedded is not None:
+        image, alt = embedded
+        images = (Image(library.root / image, alt),)
+        image_urls = (cfg.base_url + quote(image.removeprefix("content/")),)
     key = idempotency_key(cfg.base_url, post.slug, channel.id)
     final = final_text(library, post, channel)
     return Item(
