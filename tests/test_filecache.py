@@ -338,12 +338,15 @@ PARTNER = (
 )
 
 
+@pytest.mark.parametrize("mode", ["load", "check"])
 def test_cross_file_checks_run_again_when_anything_they_read_changes(
-    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     """A post's remembered cross-file answer is reused only while the post and what it reads
     of the others are the same: a partner file, a calendar or the channels changing (no post
-    touched) must give the uncached answer; the library-wide checks run every time."""
+    touched) must give the uncached answer; the library-wide checks run every time. The same
+    for ``check``'s load (``check_library``), which takes unchanged documents' summaries
+    instead of the documents."""
     lib.write(
         "plan/channels.yml",
         "channels:\n  mastodon:\n    kind: mastodon\n    name: Mastodon\n    instance: https://m.example\n"
@@ -369,8 +372,14 @@ def test_cross_file_checks_run_again_when_anything_they_read_changes(
 
     def cached() -> tuple[Library, bool]:
         """A load with the cache, and whether it checked any document's cross-file part."""
+        plain = load_library(lib.root)
         checked.clear()
-        return load_library(lib.root, cache=FileCache(lib.root, state)), bool(checked)
+        if mode == "load":
+            return load_library(lib.root, cache=FileCache(lib.root, state)), bool(checked)
+        found = loader.check_library(lib.root, cache=FileCache(lib.root, state))
+        assert (found.posts, found.pages) == (len(plain.posts), len(plain.pages))
+        assert not found.library.posts and not found.library.pages
+        return found.library, bool(checked)
 
     def answer(library: Library) -> list[str]:
         return [f"{p.path}:{p.line}: {p.code}: {p.message}" for p in library.problems]
@@ -380,7 +389,8 @@ def test_cross_file_checks_run_again_when_anything_they_read_changes(
     again, ran = cached()
     assert not ran  # nothing changed: the answer is remembered
     assert answer(again) == answer(first)
-    assert dict(again.texts) == dict(load_library(lib.root).texts)  # publish still has every text
+    if mode == "load":
+        assert dict(again.texts) == dict(load_library(lib.root).texts)  # publish still has every text
 
     # One post edited: that post's own checks run again, and only those.
     lib.post("2026-10-02-link", publish_at="2026-10-02 10:00", body="See [with](2026-10-01-with.md) 喔.\n")
@@ -496,3 +506,57 @@ def test_a_reordered_channels_file_gives_the_messages_in_its_new_order(lib: Lib,
     fresh = [m.message for m in load_library(lib.root).problems if m.code == "channel-unknown"]
     assert fresh and "bluesky, mastodon" in fresh[0]
     assert messages() == fresh
+
+
+def test_a_warm_check_unpickles_only_the_documents_it_checks_again(
+    lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` after one edit takes the unchanged documents' problems and summaries from the
+    light table: of the documents' own table it reads only the edited file's shard. With that
+    table gone, a change that makes every linking post's cross-file part run again still gives
+    the uncached answer (the documents are parsed again)."""
+    library(lib)
+    for n in range(10, 30):  # enough posts to spread over many shards
+        lib.post(
+            f"2026-10-{n:02d}-more",
+            publish_at=f"2026-10-{n:02d} 10:00",
+            body="See [hello](2026-10-01-hello.md).\n",
+        )
+    state = tmp_path / "state"
+    plain = load_library(lib.root)
+
+    def answer(problems: Any) -> list[str]:
+        return [f"{p.path}:{p.line}:{p.column}: {p.code}: {p.message}" for p in problems]
+
+    first = loader.check_library(lib.root, cache=FileCache(lib.root, state))  # cold: writes both tables
+    assert answer(first.problems) == answer(plain.problems) and plain.problems
+    assert (first.posts, first.pages) == (len(plain.posts), len(plain.pages))
+
+    read: list[str] = []
+    real_read = FileCache._read
+
+    def spy(self: FileCache, path: Path) -> Any:
+        read.append(path.name)
+        return real_read(self, path)
+
+    monkeypatch.setattr(FileCache, "_read", spy)
+    edited = "content/posts/2026/2026-10-12-more.md"
+    lib.post("2026-10-12-more", publish_at="2026-10-12 10:00", body="Now [gone](2026-01-01-gone.md).\n")
+    cache = FileCache(lib.root, state)
+    second = loader.check_library(lib.root, cache=cache)
+    assert answer(second.problems) == answer(load_library(lib.root).problems)
+    assert "link-broken" in {p.code for p in second.problems if p.path == edited}
+    documents_read = sorted(name for name in read if name.startswith("files-"))
+    assert documents_read == [f"files-{cache._shard_of(edited):02d}.pickle"]
+    assert sum(name.startswith("facts-") for name in read) > 10  # the light table, every shard
+
+    for shard in (lib.root / CACHE_DIR).glob("files-*.pickle"):
+        shard.unlink()
+    lib.post("2026-10-01-hello", publish_at="2026-10-01 10:00", extra="draft: true\n")  # -> link-draft
+    third = loader.check_library(lib.root, cache=FileCache(lib.root, state))
+    plain = load_library(lib.root)
+    assert answer(third.problems) == answer(plain.problems)
+    assert sum(p.code == "link-draft" for p in third.problems) == 20
+    assert (third.posts, third.pages) == (len(plain.posts), len(plain.pages))
+    # A full load afterwards (publish, build) has its documents back, from the files parsed again.
+    assert snapshot(load_library(lib.root, cache=FileCache(lib.root, state))) == snapshot(plain)

@@ -21,7 +21,7 @@ from shelfpost.cli.options import (
 )
 from shelfpost.errors import ShelfpostError
 from shelfpost.library.atomic import write_atomically
-from shelfpost.library.loader import default_jobs, load_library
+from shelfpost.library.loader import check_library, default_jobs, load_library
 from shelfpost.library.problems import FORMATS, format_problems
 from shelfpost.version import __version__
 
@@ -50,17 +50,13 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
     .shelfpost/cache/ (signed with a key in $SHELFPOST_STATE_DIR). Exits 1
     when there is any error.
     """
-    library = load_library(
-        root,
-        cache=None if no_cache else file_cache(root),
-        jobs=jobs or default_jobs(),
-        channel_texts=False,  # problems only: no need for the texts a remembered answer skips
-    )
-    problems = list(library.problems)
-    if any(c.metric for c in library.plan.strategy):  # the data a strategy change cites (issue 15)
+    checked = check_library(root, cache=None if no_cache else file_cache(root), jobs=jobs or default_jobs())
+    problems = list(checked.problems)
+    if any(c.metric for c in checked.library.plan.strategy):  # the data a strategy change cites (issue 15)
         from shelfpost.metrics.evidence import strategy_problems
 
-        problems += strategy_problems(library)
+        # The evidence reads the posts (their titles and types in the metrics report).
+        problems += strategy_problems(load_library(root, cache=None if no_cache else file_cache(root)))
     if paths:
         wanted = [relative(root, p) for p in paths]
         problems = [
@@ -68,13 +64,13 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
             for p in problems
             if any(p.path == w or p.path.startswith(w.rstrip("/") + "/") or w == "." for w in wanted)
         ]
-    checked = f"{len(library.posts)} post(s) and {len(library.pages)} page(s) checked"
+    counted = f"{checked.posts} post(s) and {checked.pages} page(s) checked"
     if fmt == "json":
         click.echo(format_problems(problems, "json"))
     elif problems:
         click.echo(format_problems(problems, fmt))
     if fmt != "json":
-        click.echo(summary_line(problems, checked), err=True)
+        click.echo(summary_line(problems, counted), err=True)
         pin_warning = pin_problem(root, __version__)  # the library's requirements.txt (issue 20)
         if pin_warning:
             click.echo(pin_warning, err=True)

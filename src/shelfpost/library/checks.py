@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import TemplateError
 
@@ -20,7 +20,7 @@ from shelfpost.library.bodyscan import url_scheme
 from shelfpost.library.channeltext import ChannelText, channel_text, image_embed, platform_rules
 from shelfpost.library.codeowners import CODEOWNERS_PATH, codeowners_diff
 from shelfpost.library.links import resolve_target
-from shelfpost.library.model import Channel, Document, Library, Page, Post, Slot
+from shelfpost.library.model import Channel, Document, Library, Post, Slot
 from shelfpost.library.problems import Problem, Severity
 from shelfpost.library.schema import did_you_mean
 from shelfpost.library.yamlnodes import Pos
@@ -58,35 +58,64 @@ def _problem(
 def cross_check(library: Library, texts: TextFor | None = None) -> list[Problem]:
     """What files say about each other: the library-wide checks, then each document's
     (:func:`document_checks`, which the loader may take from its cache)."""
-    problems = library_checks(library)
-    facts = DocumentFacts.of(library)
+    posts, pages = summaries(library)
+    problems = library_checks(library, posts, pages)
+    facts = DocumentFacts.of(posts, pages)
     for doc in (*library.posts, *library.pages):
         problems += document_checks(library, doc, facts, texts)
     return problems
 
 
-@dataclass(frozen=True)
-class DocumentFacts:
-    """What :func:`document_checks` looks up in the library, indexed once per load."""
+class Summary(NamedTuple):
+    """What the checks of the other files read of a post or page: the library-wide checks (its
+    slug and type) and the other documents' links to it (whether it is a draft). The check
+    cache keeps it apart from the document, so that ``check`` after one edit need not unpickle
+    every unchanged post."""
 
-    posts_by_path: Mapping[str, Post]
-    pages_by_path: Mapping[str, Page]
+    path: str
+    slug: str
+    type: str | None = None  # a post's type; None for a page
+    draft: bool = False
 
     @classmethod
-    def of(cls, library: Library) -> DocumentFacts:
-        return cls({p.path: p for p in library.posts}, {p.path: p for p in library.pages})
+    def of(cls, doc: Document) -> Summary:
+        return (
+            cls(doc.path, doc.slug, doc.type, doc.draft) if isinstance(doc, Post) else cls(doc.path, doc.slug)
+        )
 
 
-def document_context(library: Library) -> tuple[object, ...]:
+def summaries(library: Library) -> tuple[list[Summary], list[Summary]]:
+    """The summaries of the snapshot's posts and of its pages."""
+    return [Summary.of(p) for p in library.posts], [Summary.of(p) for p in library.pages]
+
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What :func:`document_checks` looks up about the other documents, indexed once per load."""
+
+    posts_by_path: Mapping[str, Summary]
+    pages_by_path: Mapping[str, Summary]
+
+    @classmethod
+    def of(cls, posts: Sequence[Summary], pages: Sequence[Summary]) -> DocumentFacts:
+        return cls({p.path: p for p in posts}, {p.path: p for p in pages})
+
+
+def document_context(
+    library: Library, posts: Sequence[Summary] | None = None, pages: Sequence[Summary] | None = None
+) -> tuple[object, ...]:
     """Everything :func:`document_checks` reads of the library besides the document itself
     (and shelfpost.yml, which the document's cache key covers): equal contexts and an equal
-    document give equal problems. Sorted, so it pickles the same in every process."""
+    document give equal problems. ``posts`` and ``pages``: the documents' summaries (by
+    default the snapshot's). Sorted, so it is the same in every process."""
+    if posts is None or pages is None:
+        posts, pages = summaries(library)
     return (
         sorted(library.authors),
         sorted(library.media),
         sorted(library.files),
-        sorted((p.path, p.draft) for p in library.posts),
-        sorted(p.path for p in library.pages),
+        sorted((p.path, p.draft) for p in posts),
+        sorted(p.path for p in pages),
         sorted(library.partners),
         list(library.plan.channels.items()),  # in the file's order: messages list them so
         "channels" in library.plan.present,
@@ -95,14 +124,18 @@ def document_context(library: Library) -> tuple[object, ...]:
     )
 
 
-def library_checks(library: Library) -> list[Problem]:
-    """The checks about the library as a whole: slugs, page names, the plan's files, CODEOWNERS."""
-
+def library_checks(
+    library: Library, posts: Sequence[Summary] | None = None, pages: Sequence[Summary] | None = None
+) -> list[Problem]:
+    """The checks about the library as a whole: slugs, page names, the plan's files, CODEOWNERS.
+    ``posts`` and ``pages``: the documents' summaries (by default the snapshot's)."""
+    if posts is None or pages is None:
+        posts, pages = summaries(library)
     problems: list[Problem] = []
 
     # Slugs: one URL per post and per page.
-    by_slug: dict[str, list[Post]] = defaultdict(list)
-    for post in library.posts:
+    by_slug: dict[str, list[Summary]] = defaultdict(list)
+    for post in posts:
         by_slug[post.slug].append(post)
     for slug, same in by_slug.items():
         if len(same) < 2:
@@ -110,8 +143,8 @@ def library_checks(library: Library) -> list[Problem]:
         for post in same:
             others = ", ".join(p.path for p in same if p is not post)
             problems.append(
-                _problem(
-                    post,
+                Problem(
+                    post.path,
                     1,
                     1,
                     f"slug {slug!r} is also used by {others}: two posts would share one URL; rename one file",
@@ -120,11 +153,11 @@ def library_checks(library: Library) -> list[Problem]:
             )
     type_paths = {t.path for t in library.config.types.values()} if library.config else set()
     page_slugs: dict[str, str] = {}
-    for page in library.pages:
+    for page in pages:
         if page.slug in RESERVED_SLUGS or page.slug in type_paths:
             problems.append(
-                _problem(
-                    page,
+                Problem(
+                    page.path,
                     1,
                     1,
                     f"the page name {page.slug!r} is taken by the site's own sections: rename the file",
@@ -133,8 +166,8 @@ def library_checks(library: Library) -> list[Problem]:
             )
         elif page.slug in page_slugs:
             problems.append(
-                _problem(
-                    page,
+                Problem(
+                    page.path,
                     1,
                     1,
                     f"the page name {page.slug!r} is also used by {page_slugs[page.slug]}: rename one file",
@@ -143,7 +176,7 @@ def library_checks(library: Library) -> list[Problem]:
             )
         page_slugs.setdefault(page.slug, page.path)
 
-    problems += plan_checks(library)
+    problems += plan_checks(library, posts)
     return problems
 
 
@@ -237,7 +270,7 @@ def document_checks(
                         "link-broken",
                     )
                 )
-            elif isinstance(target, Post) and target.draft and not getattr(doc, "draft", False):
+            elif target is not None and target.draft and not getattr(doc, "draft", False):
                 problems.append(
                     _problem(
                         doc,
@@ -339,8 +372,9 @@ def render_texts(library: Library, texts: TextFor, post: Post) -> None:
 POST_FILE_RE = re.compile(r"^content/posts/(?:.+/)?\d{4}-\d{2}-\d{2}-(?P<slug>[^/]+)\.md$")
 
 
-def plan_checks(library: Library) -> list[Problem]:
-    """Cross-references of the plan's own files: calendar slots, risks, strategy, CODEOWNERS."""
+def plan_checks(library: Library, post_summaries: Sequence[Summary]) -> list[Problem]:
+    """Cross-references of the plan's own files: calendar slots, risks, strategy, CODEOWNERS.
+    ``post_summaries``: the posts' (:class:`Summary`)."""
     problems: list[Problem] = []
     plan = library.plan
 
@@ -349,7 +383,7 @@ def plan_checks(library: Library) -> list[Problem]:
 
     # Every post file on disk, even one with errors, so a slot does not claim it is missing.
     on_disk = {m["slug"]: m.group(0) for f in library.files if (m := POST_FILE_RE.match(f))}
-    posts = {p.slug: p for p in library.posts}
+    posts = {p.slug: p for p in post_summaries}
     claimed: dict[str, Slot] = {}
     team_known = "team" in plan.present
     for slot in library.calendar:

@@ -13,16 +13,18 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from shelfpost.library import checks, planfiles
 from shelfpost.library.bodyscan import scan_body
 from shelfpost.library.channeltext import ChannelText, channel_text, template_source
+from shelfpost.library.filecache import FACTS, FILES
 from shelfpost.library.fileschemas import AuthorsFile, ConfigFile, PageFrontMatter, PostFrontMatter
 from shelfpost.library.links import resolve_target
 from shelfpost.library.model import Author, Channel, Config, Event, Library, Page, Post, PostType, SiteConfig
@@ -598,45 +600,89 @@ def _load_all(
     return results
 
 
-def load_library(
-    root: Path | str, cache: FileCache | None = None, jobs: int = 1, channel_texts: bool = True
-) -> Library:
+def load_library(root: Path | str, cache: FileCache | None = None, jobs: int = 1) -> Library:
     """Load and check everything under ``root``; never raises for bad content.
 
     With ``cache`` (:class:`~shelfpost.library.filecache.FileCache`), posts and pages whose
     bytes did not change are taken from it instead of being read again; with
     ``jobs`` > 1 the others are parsed by that many processes (forked: call it from
     a process without threads). The answers are the same either way. The snapshot's
-    ``texts`` hold every channel text the checks look at; with ``channel_texts=False``
-    (``check``, which prints only problems) a remembered check answer leaves them out.
+    ``texts`` hold every channel text the checks look at.
     """
+    return _paused_gc(lambda: _load_library(Path(root).resolve(), cache, jobs, documents=True)[0])
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What ``check`` answers: every problem of the library, and how many posts and pages
+    have none that stops them. ``library`` is the snapshot without its posts and pages (its
+    config, plan and files): a check with a cache does not unpickle unchanged documents."""
+
+    library: Library
+    posts: int
+    pages: int
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self.library.problems
+
+
+def check_library(root: Path | str, cache: FileCache | None = None, jobs: int = 1) -> Checked:
+    """:func:`load_library`'s problems, without building the snapshot's documents: with
+    ``cache``, an unchanged post or page contributes its remembered problems and
+    :class:`~shelfpost.library.checks.Summary` (the cache's light table), and only the files
+    that changed (and those whose cross-file answer must be worked out again) are parsed or
+    taken whole from the cache. The problems are :func:`load_library`'s (tests compare them)."""
+    library, posts, pages = _paused_gc(
+        lambda: _load_library(Path(root).resolve(), cache, jobs, documents=False)
+    )
+    bad = {p.path for p in library.problems if p.is_error}
+    return Checked(
+        replace(library, posts=(), pages=()),
+        sum(1 for s in posts if s.path not in bad),
+        sum(1 for s in pages if s.path not in bad),
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _paused_gc(work: Callable[[], _T]) -> _T:
     # Loading makes millions of small objects and no reference cycles worth finding:
     # Python's cycle collector would re-scan them all, again and again (~10% of a
     # 10,000-post check, and 80% of unpickling the cache or a worker's results).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_library(Path(root).resolve(), cache, jobs, channel_texts)
+        return work()
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts: bool) -> Library:
+def _load_library(
+    root: Path, cache: FileCache | None, jobs: int, documents: bool
+) -> tuple[Library, list[checks.Summary], list[checks.Summary]]:
+    """The snapshot and its posts' and pages' summaries. With ``documents`` false and a cache,
+    the snapshot holds only the documents that had to be parsed (the caller drops them)."""
     reporters: dict[str, Reporter] = {}
     config_rep = reporters.setdefault(CONFIG_FILE, Reporter(CONFIG_FILE))
     config = load_config(root, config_rep)
     if config is None:
-        return Library(root, None, problems=tuple(_collect(reporters)))
+        return Library(root, None, problems=tuple(_collect(reporters))), [], []
 
     ctx = Context(timezone=config.timezone, choices={"type": list(config.types)})
     authors = load_authors(root, reporters)
+    light = cache is not None and not documents  # unchanged documents: their FACTS entry only
+    table = FACTS if light else FILES
 
     # Phase 1: every file on its own (from the cache when its bytes are unchanged).
     media: set[str] = set()
     files: set[str] = set()
-    documents: list[str] = []
+    order: list[str] = []
+    kinds: dict[str, str] = {}
     loaded: dict[str, Post | Page | None] = {}
+    known: dict[str, checks.Summary | None] = {}  # light: what the cache says of unchanged files
     todo: list[_Job] = []
     keys: dict[str, str] = {}
     for rel, entry in walk_entries(root, "content", reporters):
@@ -653,7 +699,8 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts:
             if media_path.suffix.lower() in MEDIA_EXTENSIONS and readable(media_path, rel, reporters):
                 media.add(rel)
             continue
-        documents.append(rel)
+        order.append(rel)
+        kinds[rel] = kind
         path: Path | None = None
         raw = None
         if cache is not None:
@@ -662,15 +709,20 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts:
                 digest = cache.known_digest(rel, st)  # unchanged since the index: not read again
                 if digest is None:
                     raw, digest = cache.read(rel, path := Path(entry.path), st)
-                hit = cache.get(rel, cache.digest_key(rel, digest))
+                key = cache.digest_key(rel, digest)
+                hit = cache.get(rel, key, table)
                 if hit is None and raw is None:  # the index knew it, the entry is gone: parse it
                     raw, digest = cache.read(rel, path := Path(entry.path), st)
+                    key = cache.digest_key(rel, digest)
             except OSError:
                 raw = None  # load_post reports why
             else:
-                keys[rel] = cache.digest_key(rel, digest)
+                keys[rel] = key
                 if hit is not None:
-                    loaded[rel], problems = hit
+                    if light:
+                        problems, known[rel] = hit
+                    else:
+                        loaded[rel], problems = hit
                     reporters.setdefault(rel, Reporter(rel)).problems.extend(problems)
                     continue
         todo.append((rel, path or Path(entry.path), kind, raw))
@@ -678,9 +730,13 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts:
         loaded[rel] = item
         reporters.setdefault(rel, Reporter(rel)).problems.extend(problems)
         if cache is not None and rel in keys:
-            cache.put(rel, keys[rel], (item, tuple(problems)))
-    posts = [item for rel in documents if isinstance(item := loaded[rel], Post)]
-    pages = [item for rel in documents if isinstance(item := loaded[rel], Page)]
+            _remember(cache, rel, keys[rel], item, problems)
+    posts = [item for rel in order if isinstance(item := loaded.get(rel), Post)]
+    pages = [item for rel in order if isinstance(item := loaded.get(rel), Page)]
+    summary_of = {rel: checks.Summary.of(item) for rel, item in loaded.items() if item is not None}
+    summary_of.update({rel: found for rel, found in known.items() if found is not None})
+    post_summaries = [s for rel in order if (s := summary_of.get(rel)) is not None and kinds[rel] == "post"]
+    page_summaries = [s for rel in order if (s := summary_of.get(rel)) is not None and kinds[rel] == "page"]
 
     # The plan as code: calendar, partners, plan/.
     slots = planfiles.load_calendar(root, ctx, reporters)
@@ -713,36 +769,72 @@ def _load_library(root: Path, cache: FileCache | None, jobs: int, channel_texts:
     if cache is None:
         cross = checks.cross_check(library, text_for)
     else:
-        cross = _cross_check_cached(cache, keys, library, text_for, channel_texts)
-        cache.save()
-    return checks.without_broken(library, _collect(reporters) + cross)
+
+        def document(rel: str) -> Post | Page | None:
+            """The whole document of ``rel`` (light: one whose cross-file answer is not cached)."""
+            if rel in loaded:
+                return loaded[rel]
+            assert cache is not None
+            found = cache.get(rel, keys[rel])  # FILES: the document, beside its FACTS entry
+            if isinstance(found, tuple) and isinstance(found[0], Post | Page):
+                item: Post | Page | None = found[0]
+            else:  # a FILES entry lost (its shard removed): parse the file again
+                item, problems = _load_one((rel, root / rel, kinds[rel], None), config, ctx)
+                _remember(cache, rel, keys[rel], item, problems)
+            loaded[rel] = item
+            return item
+
+        cross = _cross_check_cached(
+            cache, keys, library, text_for, post_summaries, page_summaries, document, channel_texts=not light
+        )
+        cache.save(sweep=(FACTS,) if light else (FILES, FACTS))
+    return checks.without_broken(library, _collect(reporters) + cross), post_summaries, page_summaries
+
+
+def _remember(
+    cache: FileCache, rel: str, key: str, item: Post | Page | None, problems: list[Problem]
+) -> None:
+    """Keep a parsed file's result: whole (``FILES``) and what ``check`` needs of it (``FACTS``)."""
+    cache.put(rel, key, (item, tuple(problems)))
+    cache.put(rel, key, (tuple(problems), None if item is None else checks.Summary.of(item)), FACTS)
 
 
 def _cross_check_cached(
-    cache: FileCache, keys: dict[str, str], library: Library, text_for: checks.TextFor, channel_texts: bool
+    cache: FileCache,
+    keys: dict[str, str],
+    library: Library,
+    text_for: checks.TextFor,
+    posts: list[checks.Summary],
+    pages: list[checks.Summary],
+    document: Callable[[str], Post | Page | None],
+    channel_texts: bool,
 ) -> list[Problem]:
     """``checks.cross_check`` with each document's part from the cache while the document
     and what it reads of the others (:func:`checks.document_context`) are unchanged: after
     one post is edited, only that post is checked again (and the library-wide checks, which
-    are cheap). With ``channel_texts`` a remembered part still looks its channel texts up
-    (from the cache): publish uses them."""
-    context = _digest(checks.document_context(library))
-    problems = checks.library_checks(library)
-    facts = checks.DocumentFacts.of(library)
-    for doc in (*library.posts, *library.pages):
-        file_key = keys.get(doc.path)
-        if file_key is None:
-            problems += checks.document_checks(library, doc, facts, text_for)
-            continue
-        key = hashlib.sha256(f"{file_key}\0{context}".encode()).hexdigest()
-        found = cache.derived(doc.path, "cross", key)
+    are cheap). ``document`` gives a document whose part must be worked out again. With
+    ``channel_texts`` a remembered part still looks its channel texts up (from the cache):
+    publish uses them."""
+    context = _digest(checks.document_context(library, posts, pages))
+    problems = checks.library_checks(library, posts, pages)
+    facts = checks.DocumentFacts.of(posts, pages)
+    for summary in (*posts, *pages):
+        file_key = keys.get(summary.path)
+        key = None if file_key is None else hashlib.sha256(f"{file_key}\0{context}".encode()).hexdigest()
+        found = None if key is None else cache.derived(summary.path, "cross", key, FACTS)
         if isinstance(found, tuple):
             problems += found
-            if channel_texts and isinstance(doc, Post):
-                checks.render_texts(library, text_for, doc)  # publish uses them
+            if channel_texts and summary.type is not None:
+                doc = document(summary.path)
+                if isinstance(doc, Post):
+                    checks.render_texts(library, text_for, doc)  # publish uses them
+            continue
+        doc = document(summary.path)
+        if doc is None:  # cannot happen: a summary is made only of a loaded document
             continue
         made = checks.document_checks(library, doc, facts, text_for)
-        cache.put_derived(doc.path, "cross", key, tuple(made))
+        if key is not None:
+            cache.put_derived(summary.path, "cross", key, tuple(made), FACTS)
         problems += made
     return problems
 
