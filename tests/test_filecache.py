@@ -535,9 +535,9 @@ def test_a_warm_check_unpickles_only_the_documents_it_checks_again(
     read: list[str] = []
     real_read = FileCache._read
 
-    def spy(self: FileCache, path: Path) -> Any:
+    def spy(self: FileCache, path: Path, table: str) -> Any:
         read.append(path.name)
-        return real_read(self, path)
+        return real_read(self, path, table)
 
     monkeypatch.setattr(FileCache, "_read", spy)
     edited = "content/posts/2026/2026-10-12-more.md"
@@ -560,3 +560,21 @@ def test_a_warm_check_unpickles_only_the_documents_it_checks_again(
     assert (third.posts, third.pages) == (len(plain.posts), len(plain.pages))
     # A full load afterwards (publish, build) has its documents back, from the files parsed again.
     assert snapshot(load_library(lib.root, cache=FileCache(lib.root, state))) == snapshot(plain)
+
+
+@pytest.mark.parametrize("copied", ["files", "facts"])
+def test_a_shard_copied_over_the_other_tables_is_a_cold_cache(lib: Lib, tmp_path: Path, copied: str) -> None:
+    """Both tables are signed with one key: a shard of one in the other's file must be read as
+    absent (found by a review: it crashed every later check, or every load, until deleted)."""
+    library(lib)
+    state = tmp_path / "state"
+    loader.check_library(lib.root, cache=FileCache(lib.root, state))
+    folder = lib.root / CACHE_DIR
+    n = FileCache(lib.root, state)._shard_of("content/posts/2026/2026-10-01-hello.md")
+    other = "facts" if copied == "files" else "files"
+    shutil.copyfile(folder / f"{copied}-{n:02d}.pickle", folder / f"{other}-{n:02d}.pickle")
+    plain = load_library(lib.root)
+    if other == "facts":  # what check reads
+        assert loader.check_library(lib.root, cache=FileCache(lib.root, state)).problems == plain.problems
+    else:  # what publish and build read
+        assert snapshot(load_library(lib.root, cache=FileCache(lib.root, state))) == snapshot(plain)

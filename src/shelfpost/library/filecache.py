@@ -201,7 +201,7 @@ class FileCache:
     def _load(self, table: str, shard: int) -> dict[str, tuple[str, Any]]:
         found = self._shards.get((table, shard))
         if found is None:
-            found = self._shards[table, shard] = self._read(self._file(table, shard))
+            found = self._shards[table, shard] = self._read(self._file(table, shard), table)
         return found
 
     def _unpickle(self, path: Path) -> Any:
@@ -231,9 +231,11 @@ class FileCache:
         gc.freeze()
         return data
 
-    def _read(self, path: Path) -> dict[str, tuple[str, Any]]:
+    def _read(self, path: Path, table: str) -> dict[str, tuple[str, Any]]:
         data = self._unpickle(path)
-        if not isinstance(data, dict) or data.get("salt") != self._salt:
+        # A shard says its table: both are signed alike, and one copied over the other's file
+        # would otherwise hand the loader values of the wrong shape.
+        if not isinstance(data, dict) or data.get("salt") != self._salt or data.get("table") != table:
             return {}
         entries = data.get("entries")
         return entries if isinstance(entries, dict) else {}
@@ -299,7 +301,10 @@ class FileCache:
             if gone:
                 self._changed.add(where)
         for table, shard in sorted(self._changed):
-            self._write(self._file(table, shard), {"salt": self._salt, "entries": self._shards[table, shard]})
+            self._write(
+                self._file(table, shard),
+                {"salt": self._salt, "table": table, "entries": self._shards[table, shard]},
+            )
         self._changed.clear()
         # Last, so that its mtime is after every file it vouches for was read.
         if self._new_index != self._index or any(e[1] >= self._index_mtime for e in self._new_index.values()):
