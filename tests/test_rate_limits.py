@@ -37,11 +37,13 @@ from mastodon_mock.config import DatabaseConfig, RateLimitConfig
 from mastodon_mock.testing import MockServer
 from mastodon_mock.testing.server import _default_config
 
+import shelfpost.inbox.mastodon as mastodon_reader
 import shelfpost.library.records as records_module
 from conftest import Lib, copy_sample, run_cli
 from fault_proxy import FaultProxy
 from github_api import GitHubAPI
 from inbox_seed import INBOX_KEY, Masto
+from inbox_seed import rows as inbox_rows
 from meta_graph import PAGE_ID, PAGE_TOKEN, THREADS_TOKEN, MetaGraph, Remote
 from shelfpost.library.records import ChannelRecord, PostRecord, save_record
 from shelfpost.metrics.sync import MAX_POSTS, ROTATION_SHARE, Published, plan_reads
@@ -216,6 +218,44 @@ def test_inbox_sync_fits_mastodons_limit(lib: Lib, mastodon: dict[str, object]) 
         pages = math.ceil(90 / 40) + math.ceil(RECENT / 40)
         assert 1 + pages <= len(proxy.hits) <= 1 + pages + 2 <= MASTODON_LIMIT
         assert proxy.count("GET", r".*", 429) == 0
+        proxy.close()
+
+
+def test_inbox_sync_fits_mastodons_limit_when_the_library_answers_many_private_messages(
+    lib: Lib, tmp_path: Path
+) -> None:
+    """A private answer makes the reader read its conversation (one call each, so the earlier
+    messages count as answered too). 300 answered private messages in the window were 300
+    such calls on top of the pages: every run stopped at the same 429 and the inbox never
+    synced. A run reads at most ``CONVERSATIONS`` of them, newest first."""
+    db = tmp_path / "dm.sqlite"
+    many = 300
+    with _server(db, limited=False) as seed:
+        m = Masto(seed.base_url)
+        token = m.user("qingchuan_lib_dm", "晴川測試圖書館")
+        fan = m.user("zq_dm_fan", "Fan")
+        for i in range(many):
+            asked = m.post(fan, f"@qingchuan_lib_dm 續借 {i}", visibility="direct")
+            m.post(token, f"@zq_dm_fan 好的 {i}", visibility="direct", in_reply_to_id=asked["id"])
+        # The newest conversation: two messages, one answer to the second.
+        first = m.post(fan, "@qingchuan_lib_dm 請問開館時間", visibility="direct")
+        second = m.post(fan, "@qingchuan_lib_dm 還有週末呢", visibility="direct", in_reply_to_id=first["id"])
+        m.post(token, "@zq_dm_fan 每天九點", visibility="direct", in_reply_to_id=second["id"])
+    with _server(db, limited=True) as server:
+        proxy = FaultProxy(server.base_url)
+        _channel(lib, proxy.url)
+        done = run_cli("inbox", "sync", "--now", datetime.now(UTC).isoformat(), cwd=lib.root, env=_env(token))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert proxy.count("GET", r".*", 429) == 0
+        contexts = proxy.count("GET", r".*/api/v1/statuses/\d+/context.*", None)
+        assert contexts == mastodon_reader.CONVERSATIONS
+        assert len(proxy.hits) <= MASTODON_LIMIT
+        found = [r for r in inbox_rows(lib.root) if r["channel"] == "mastodon"]
+        assert len(found) == many + 2
+        # Each answer's own message from in_reply_to_id; the first message of the newest
+        # conversation from reading that conversation.
+        assert [r["state"] for r in found].count("answered") == many + 2
+        assert f"mastodon: {many + 2} new, {many + 2} newly answered" in done.stdout
         proxy.close()
 
 

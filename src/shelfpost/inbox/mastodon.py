@@ -27,6 +27,15 @@ from shelfpost.inbox.sync import Answer, Batch, RateLimited, Seen, SyncError
 
 PAGE = 40  # Mastodon's largest page for notifications and statuses
 TYPES = ("mention", "quote")
+#: Conversations a run reads at most (``status_context``, one call each), newest first.
+#: Mastodon allows 300 calls per 5 minutes per account, and a run reads the library's
+#: statuses back to its oldest open item (up to 62 days): a library that answers a few
+#: private messages a day would otherwise read more conversations than that in every run,
+#: and every run would stop at the same 429. The older conversations were read by the runs
+#: before (each reads the newest first); only a run after more than this many private
+#: answers since the last one leaves some earlier messages of their conversations open
+#: (the message each answer replies to still counts, from ``in_reply_to_id``).
+CONVERSATIONS = 100
 
 
 def _aware(moment: Any) -> datetime:
@@ -46,6 +55,7 @@ class MastodonReader:
         client: Any = None,
     ) -> None:
         self.platform = f"mastodon:{urlsplit(instance).netloc or instance}"
+        self._conversations = CONVERSATIONS  # left in this read (see CONVERSATIONS)
         self.token_name = token_name
         self.api = client or mastodon_py.Mastodon(
             access_token=token,
@@ -74,6 +84,7 @@ class MastodonReader:
         my_id = str(me["id"])
         batch = Batch()
         self._items(my_id, since, batch)
+        self._conversations = CONVERSATIONS
         self._answers(my_id, answers_since, batch)
         return batch
 
@@ -147,8 +158,9 @@ class MastodonReader:
     def _answer(self, status: Any, at: datetime, my_id: str, batch: Batch) -> None:
         if status.get("in_reply_to_id"):
             batch.answers.append(Answer(str(status["in_reply_to_id"]), at))
-        if status.get("visibility") != "direct":
+        if status.get("visibility") != "direct" or self._conversations <= 0:
             return
+        self._conversations -= 1
         # A private message of the library's answers every earlier message of the conversation.
         context = self._call("reading a conversation", self.api.status_context, status["id"])
         earlier: Iterable[Any] = context.get("ancestors") or []
