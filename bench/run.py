@@ -728,10 +728,10 @@ def notes(rows: list[Row]) -> str:
 # branch's bench/preview.py: any row whose command starts with "shelfpost serve" (its LABEL).
 SERVE_PREFIX = "shelfpost serve"
 ISSUE18_PROFILES = {  # cProfile of the warm paths at 10,000 posts (bench/README.md, "What we see")
-    "check": "start-up and imports (~0.13 s: the target, ~0.17 s, leaves nothing for the "
-    "10,000 files), unpickling the 10,000 cached posts (~35%, their positions and links), "
-    "stat'ing every file, the library-wide checks; each unchanged post's cross-file part "
-    "comes from the cache",
+    "check": "start-up and imports (~40% of the run: Python, click, PyYAML, Jinja2, regex "
+    "and shelfpost's model), stat'ing the 10,000 files, reading the light table (each "
+    "document's problems and summary, ~2 MB; the posts themselves are no longer unpickled) "
+    "and looking up each document's cross-file part, the library-wide checks, saving the index",
     "check-cold": "composing the YAML node graph with positions in Python, the schema walk and "
     "the body scan per file; the channel renders of the cross-file checks",
     "publish": "unpickling the cached posts (~25%) and the 10,000 records (~20%), looking up "
