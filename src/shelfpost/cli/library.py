@@ -50,13 +50,15 @@ def check(paths: tuple[Path, ...], fmt: str, no_cache: bool, jobs: int | None, r
     .shelfpost/cache/ (signed with a key in $SHELFPOST_STATE_DIR). Exits 1
     when there is any error.
     """
-    checked = check_library(root, cache=None if no_cache else file_cache(root), jobs=jobs or default_jobs())
+    processes = jobs or default_jobs()
+    checked = check_library(root, cache=None if no_cache else file_cache(root), jobs=processes)
     problems = list(checked.problems)
     if any(c.metric for c in checked.library.plan.strategy):  # the data a strategy change cites (issue 15)
         from shelfpost.metrics.evidence import strategy_problems
 
         # The evidence reads the posts (their titles and types in the metrics report).
-        problems += strategy_problems(load_library(root, cache=None if no_cache else file_cache(root)))
+        full = load_library(root, cache=None if no_cache else file_cache(root), jobs=processes)
+        problems += strategy_problems(full)
     if paths:
         wanted = [relative(root, p) for p in paths]
         problems = [
