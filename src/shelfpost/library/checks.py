@@ -124,13 +124,9 @@ def document_context(
     )
 
 
-def library_checks(
-    library: Library, posts: Sequence[Summary] | None = None, pages: Sequence[Summary] | None = None
-) -> list[Problem]:
+def library_checks(library: Library, posts: Sequence[Summary], pages: Sequence[Summary]) -> list[Problem]:
     """The checks about the library as a whole: slugs, page names, the plan's files, CODEOWNERS.
-    ``posts`` and ``pages``: the documents' summaries (by default the snapshot's)."""
-    if posts is None or pages is None:
-        posts, pages = summaries(library)
+    ``posts`` and ``pages``: the documents' summaries."""
     problems: list[Problem] = []
 
     # Slugs: one URL per post and per page.
