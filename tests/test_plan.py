@@ -9,11 +9,12 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from conftest import REPO, Lib, post_text, run_cli
+from conftest import REPO, Lib, copy_sample, post_text, run_cli
 from shelfpost import load_library
 from shelfpost.library.dates import Month
 from shelfpost.reports.status import calendar_view, status
-from shelfpost.site.ical import public_events, staff_calendar
+from shelfpost.site.ical import PRODID, post_event, public_events, staff_calendar
+from shelfpost.site.ical import _event as ical_event
 
 TPE = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TPE)
@@ -454,15 +455,49 @@ def test_a_publish_run_records_that_it_ran(plan_lib: Lib) -> None:
 
 
 def test_each_events_file_has_icalendars_own_vtimezone_computed_once(sample_copy: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The zone is computed once per process (it is ~30 ms a calendar) with the same bytes as
-    icalendar's own ``add_missing_timezones``."""
+    """The zone is computed once per process (it is ~30 ms a calendar), and an event post's
+    own file serialises it once too, with the same bytes as icalendar's own
+    ``add_missing_timezones`` (each post's file: the test after this one)."""
     from shelfpost.site import ical
 
     library = load_library(sample_copy)
     events = [p for p in library.posts if p.event][:3]
     ical._vtimezone.cache_clear()
+    ical._vtimezone_bytes.cache_clear()
     ours = [ical.post_event(library, p) for p in events] + [public_events(library, NOW)]
-    assert ical._vtimezone.cache_info().misses == 1 and ical._vtimezone.cache_info().hits == len(events)
+    assert ical._vtimezone.cache_info().misses == 1 and ical._vtimezone_bytes.cache_info().misses == 1
+    assert ical._vtimezone_bytes.cache_info().hits == len(events) - 1
     monkeypatch.setattr(ical, "_add_missing_timezones", lambda cal: cal.add_missing_timezones())
-    theirs = [ical.post_event(library, p) for p in events] + [public_events(library, NOW)]
-    assert ours == theirs and b"BEGIN:VTIMEZONE\r\nTZID:Asia/Taipei" in ours[0]
+    assert ours[-1] == public_events(library, NOW)
+    assert all(b"BEGIN:VTIMEZONE\r\nTZID:Asia/Taipei" in one for one in ours)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Taipei", "America/New_York", "UTC"])
+def test_an_event_posts_own_file_is_what_icalendar_writes(tmp_path: Path, zone: str) -> None:
+    # post_event serialises the library's VTIMEZONE once per process and splices it in:
+    # the bytes must be icalendar's own, in the sample's zone and in others.
+    copy_sample(root := tmp_path / "library")
+    config = root / "shelfpost.yml"
+    config.write_text(
+        config.read_text("utf-8").replace("timezone: Asia/Taipei", f"timezone: {zone}"), "utf-8"
+    )
+    library = load_library(root)
+    assert library.config is not None and library.config.timezone_name == zone
+    events = [p for p in library.posts if p.event]
+    assert len(events) >= 9
+    for post in events:
+        cal = icalendar.Calendar()
+        for name, value in (
+            ("prodid", PRODID),
+            ("version", "2.0"),
+            ("calscale", "GREGORIAN"),
+            ("x-wr-calname", post.title),
+            ("x-wr-timezone", zone),
+            ("method", "PUBLISH"),
+        ):
+            cal.add(name, value)
+        cal.add_component(ical_event(library, post))
+        cal.add_missing_timezones()
+        assert post_event(library, post) == cal.to_ical(), post.path
+    own = icalendar.Calendar.from_ical(post_event(library, events[0]))
+    assert [str(tz["TZID"]) for tz in own.walk("VTIMEZONE")] == ([] if zone == "UTC" else [zone])

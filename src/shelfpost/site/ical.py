@@ -87,13 +87,29 @@ def public_events(library: Library, now: datetime) -> bytes:
     return bytes(cal.to_ical())
 
 
+@lru_cache(maxsize=16)
+def _vtimezone_bytes(tzid: str) -> bytes:
+    """The VTIMEZONE of ``tzid`` as it serialises (empty when icalendar does not know it)."""
+    timezone = _vtimezone(tzid)
+    return b"" if timezone is None else bytes(timezone.to_ical())
+
+
 def post_event(library: Library, post: Post) -> bytes:
-    """``posts/<slug>/event.ics``: that event alone, for "add to my calendar" on its page."""
+    """``posts/<slug>/event.ics``: that event alone, for "add to my calendar" on its page.
+
+    The bytes :func:`_add_missing_timezones` and ``to_ical`` give, with the VTIMEZONE
+    serialised once per process (a build writes one of these per event post) and put where
+    icalendar puts it: before the calendar's first component, its only VEVENT."""
+    assert library.config is not None
     cal = _calendar(library, post.title)
     cal.add("method", "PUBLISH")
     cal.add_component(_event(library, post))
-    _add_missing_timezones(cal)
-    return bytes(cal.to_ical())
+    missing = cal.get_missing_tzids()
+    if missing != {library.config.timezone_name}:  # not the library's zone alone: the slow way
+        _add_missing_timezones(cal)
+        return bytes(cal.to_ical())
+    head, sep, rest = bytes(cal.to_ical()).partition(b"BEGIN:VEVENT\r\n")
+    return head + _vtimezone_bytes(library.config.timezone_name) + sep + rest
 
 
 def staff_calendar(library: Library, now: datetime) -> bytes:
