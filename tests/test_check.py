@@ -377,3 +377,29 @@ def test_a_chinese_slugs_link_counts_as_the_short_text_bluesky_shows(lib: Lib) -
     text = channel_text(post, library.plan.channels["bluesky"], library.config, library.channel_templates)
     assert text.text.endswith(" lib.example.org/posts/冬至說故事與…")
     assert text.length == 240 + 1 + 29 and text.links == (("lib.example.org/posts/冬至說故事與…", url),)
+
+
+def test_a_librarys_own_channel_template_runs_sandboxed_and_shelfposts_own_do_not_need_to(lib: Lib) -> None:
+    """A pull request can change templates/channels/: such a template cannot reach Python's
+    internals. shelfpost's own templates render unsandboxed (they are its code); a library
+    template that is a byte-for-byte copy of one gives the same text."""
+    from shelfpost.library.channeltext import channel_text, package_templates
+
+    lib.write(
+        "plan/channels.yml",
+        "channels:\n  mastodon:\n    kind: mastodon\n    name: Mastodon\n    instance: https://m.example\n"
+        "    credentials:\n      access_token: TOKEN\n",
+    )
+    lib.post("2026-10-01-hello", publish_at="2026-10-01 10:00", extra="channels: [mastodon]\n")
+    library = load_library(lib.root)
+    assert library.config is not None and not library.problems
+    (post,) = library.posts
+    channel = library.plan.channels["mastodon"]
+    ours = channel_text(post, channel, library.config, {})
+    copied = channel_text(post, channel, library.config, {"mastodon": package_templates()["mastodon"]})
+    assert copied == ours and post.title in ours.text
+
+    lib.write("templates/channels/mastodon.txt.j2", "{{ post.__class__.__init__.__globals__ }}\n")
+    (problem,) = [p for p in load_library(lib.root).problems if p.code == "channel-template"]
+    assert "the mastodon template fails for this post" in problem.message
+    assert "unsafe" in problem.message, problem.message

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import regex
-from jinja2 import StrictUndefined, Template
+from jinja2 import Environment, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from shelfpost.library.model import Channel, Config, Post
@@ -122,14 +122,21 @@ class ChannelText:
         )
 
 
+#: A library's own templates come from its repository, which a pull request can change: they
+#: run sandboxed. shelfpost's own are its code: the sandbox's checks on every attribute and
+#: call were ~15% of rendering them, and give the same text.
+#: Plain text for the platforms, not HTML: nothing to escape.
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+_TRUSTED_ENV = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)  # noqa: S701
 
 
 @functools.lru_cache(maxsize=64)
 def _template(source: str) -> Template:
     """Compiled once per source: `check` renders every post for every channel, and compiling
-    a template costs ~100 times rendering it (10,000 posts took 58 s instead of 0.5 s)."""
-    return _ENV.from_string(source)
+    a template costs ~100 times rendering it (10,000 posts took 58 s instead of 0.5 s).
+    Sandboxed unless ``source`` is one of shelfpost's own templates, byte for byte."""
+    env = _TRUSTED_ENV if source in package_templates().values() else _ENV
+    return env.from_string(source)
 
 
 def template_source(channel: Channel, templates: Mapping[str, str]) -> str:
