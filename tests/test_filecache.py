@@ -137,6 +137,20 @@ def _spy_chunk(*args: Any) -> Any:
     return _REAL_CHUNK(*args)
 
 
+@pytest.mark.parametrize("processes", [2, 3, 8])
+@pytest.mark.parametrize("count", [300, 301, 10_000])
+def test_this_process_takes_the_larger_share_and_every_job_goes_to_one_process_in_order(
+    processes: int, count: int
+) -> None:
+    jobs: list[Any] = list(range(count))
+    shares = loader._shares(jobs, processes, loader.PARENT_SHARE)
+    assert [job for share in shares for job in share] == jobs
+    assert len(shares) == processes
+    first, *others = map(len, shares)
+    assert all(abs(first - loader.PARENT_SHARE * other) <= loader.PARENT_SHARE + 1 for other in others)
+    assert max(others) - min(others) <= 1
+
+
 def test_worker_processes_give_the_same_snapshot_and_problems(
     lib: Lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,7 +170,7 @@ def test_worker_processes_give_the_same_snapshot_and_problems(
     assert snapshot(parallel) == snapshot(serial)
     assert len(serial.posts) == 22 and len([p for p in serial.problems if p.is_error]) >= 3
     pids = log.read_text().split()
-    assert len(pids) == 3 and pids.count(str(os.getpid())) == 2, "jobs=2: half here, half in a worker"
+    assert len(pids) == 3 and pids.count(str(os.getpid())) == 2, "jobs=2: the larger share here, the rest in a worker"
 
     cached = load_library(lib.root, cache=FileCache(lib.root, tmp_path / "state"), jobs=2)
     assert snapshot(cached) == snapshot(serial)
