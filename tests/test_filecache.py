@@ -170,7 +170,9 @@ def test_worker_processes_give_the_same_snapshot_and_problems(
     assert snapshot(parallel) == snapshot(serial)
     assert len(serial.posts) == 22 and len([p for p in serial.problems if p.is_error]) >= 3
     pids = log.read_text().split()
-    assert len(pids) == 3 and pids.count(str(os.getpid())) == 2, "jobs=2: the larger share here, the rest in a worker"
+    assert len(pids) == 3 and pids.count(str(os.getpid())) == 2, (
+        "jobs=2: the larger share here, the rest in a worker"
+    )
 
     cached = load_library(lib.root, cache=FileCache(lib.root, tmp_path / "state"), jobs=2)
     assert snapshot(cached) == snapshot(serial)
